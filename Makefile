@@ -1,0 +1,68 @@
+# herokuops.platform: `make demo` and `make test` are the two commands a new machine needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+COLLECTIONS := .collections/ansible_collections
+SELF_LINK := $(COLLECTIONS)/herokuops/platform
+AMAZON_AWS := $(COLLECTIONS)/amazon/aws/MANIFEST.json
+
+# Ansible's interpreter discovery finds a missing pyenv shim here: always use the venv's python.
+export ANSIBLE_PYTHON_INTERPRETER := $(CURDIR)/$(BIN)/python
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: help setup demo test lint ruff ansible-lint unit integration cli sanity molecule clean
+
+help:
+	@echo "make demo   converge the local inventory against the Heroku emulator and moto"
+	@echo "make test   lint, unit, integration, CLI conformance, sanity and molecule"
+
+setup: $(STAMP) $(SELF_LINK) $(AMAZON_AWS)
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+# Ansible finds this collection by its FQCN through .collections (see ansible.cfg).
+$(SELF_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn ../../.. $@
+
+$(AMAZON_AWS): requirements.yml | $(STAMP)
+	scripts/install-collections.sh
+
+demo: setup
+	$(BIN)/python scripts/demo.py
+
+test: lint unit integration sanity molecule
+
+lint: ruff ansible-lint
+
+ruff: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check heroku_emulator tests scripts
+
+ansible-lint: setup
+	$(BIN)/ansible-lint --profile production --offline
+
+unit: setup
+	$(BIN)/pytest -q tests/unit tests/emulator
+
+integration: setup
+	$(BIN)/pytest -q tests/integration
+
+sanity: setup
+	scripts/sanity.sh
+
+molecule: setup
+	$(BIN)/molecule test --all
+
+clean:
+	rm -rf $(VENV) .collections .pytest_cache .ruff_cache *.egg-info

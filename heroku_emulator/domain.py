@@ -1,0 +1,235 @@
+"""Rules shared by several resources: finding apps, config vars and their owners, releases.
+
+Handlers of different resources call these so that, for example, an add-on attachment and a
+config-var PATCH both make releases the same way.
+"""
+
+import hashlib
+import random
+
+from . import catalog
+from .errors import invalid_params, not_found
+
+ACCOUNT_EMAIL = "owner@example.com"
+ACCOUNT_ID = catalog.fixed_id("account", ACCOUNT_EMAIL)
+WORDS_A = ("calm", "brave", "shaped", "curved", "silent", "rapid", "quiet", "rugged", "tidy")
+WORDS_B = ("river", "meadow", "harbor", "summit", "forest", "canyon", "island", "valley")
+
+
+def account_ref():
+    return {"id": ACCOUNT_ID, "email": ACCOUNT_EMAIL}
+
+
+def random_name(prefix=None):
+    words = f"{random.choice(WORDS_A)}-{random.choice(WORDS_B)}-{random.randint(10000, 99999)}"
+    return f"{prefix}-{words}" if prefix else words
+
+
+def find_app(call, identity):
+    for app in call.store.all("apps"):
+        if identity in (app["id"], app["name"]):
+            return app
+    raise not_found("app")
+
+
+def app_ref(app):
+    return {"id": app["id"], "name": app["name"]}
+
+
+def web_url(name):
+    digest = hashlib.sha1(name.encode()).hexdigest()[:12]
+    return f"https://{name}-{digest}.herokuapp.com/"
+
+
+# -- config vars -----------------------------------------------------------------------------
+def plain_config(call, app_id):
+    """Vars set through config-vars, not owned by an add-on attachment."""
+    return call.store.table("config").setdefault(app_id, {})
+
+
+def addon_provisioned(call, addon):
+    return addon.get("state") != "deprovisioned" and call.now() >= addon.get("ready_at", 0)
+
+
+def attachment_config(call, app_id):
+    """Vars that add-on attachments put on the app: {NAME: (value, attachment)}."""
+    owned = {}
+    for attachment in call.store.find("attachments", app_id=app_id):
+        addon = call.store.get("addons", attachment["addon_id"])
+        if addon is None or not addon_provisioned(call, addon):
+            continue
+        for suffix in catalog.SERVICES[addon["service"]]["vars"]:
+            owned[attachment["name"] + suffix] = (addon["secrets"][suffix], attachment)
+    return owned
+
+
+def attachment_var_names(call, app_id):
+    """Every var name an attachment owns, provisioned or not (they are reserved at once)."""
+    names = set()
+    for attachment in call.store.find("attachments", app_id=app_id):
+        addon = call.store.get("addons", attachment["addon_id"])
+        if addon is not None:
+            names.update(attachment["name"] + s for s in catalog.SERVICES[addon["service"]]["vars"])
+    return names
+
+
+def full_config(call, app_id):
+    merged = dict(plain_config(call, app_id))
+    merged.update({name: value for name, (value, _) in attachment_config(call, app_id).items()})
+    return merged
+
+
+def change_config(call, app, changes):
+    """Apply a config-vars PATCH body (None removes).
+
+    Like Heroku, every PATCH makes a release, even one that changes nothing: that is why
+    clients must compare before they write.
+    """
+    owned = sorted(set(changes) & attachment_var_names(call, app["id"]))
+    if owned:
+        raise invalid_params(f"Cannot overwrite attachment values {', '.join(owned)}.")
+    config = plain_config(call, app["id"])
+    set_keys = [k for k, v in changes.items() if v is not None]
+    removed = [k for k, v in changes.items() if v is None]
+    for key in set_keys:
+        config[key] = changes[key]
+    for key in removed:
+        config.pop(key, None)
+    parts = []
+    if set_keys:
+        parts.append(f"Set {', '.join(set_keys)}")
+    if removed:
+        parts.append(f"{'remove' if parts else 'Remove'} {', '.join(removed)}")
+    create_release(call, app, f"{' and '.join(parts) or 'Set no'} config vars")
+    return full_config(call, app["id"])
+
+
+# -- releases --------------------------------------------------------------------------------
+def releases_of(call, app_id):
+    return sorted(call.store.find("releases", app_id=app_id), key=lambda r: r["version"])
+
+
+def current_release(call, app_id):
+    found = [r for r in releases_of(call, app_id) if release_status(call, r) == "succeeded"]
+    return found[-1] if found else None
+
+
+def release_status(call, release):
+    if release.get("status") == "failed":
+        return "failed"
+    if call.now() < release.get("pending_until", 0):
+        return "pending"
+    return "succeeded"
+
+
+def addon_plan_names(call, app_id):
+    names = []
+    for attachment in call.store.find("attachments", app_id=app_id):
+        addon = call.store.get("addons", attachment["addon_id"])
+        if addon is not None:
+            names.append(f"{addon['service']}:{addon['plan']}")
+    return sorted(set(names))
+
+
+def create_release(call, app, description, slug_id=None, release_phase=False, config=None):
+    """A new release; it keeps the current slug unless given one. Returns the record."""
+    previous = releases_of(call, app["id"])
+    if slug_id is None and previous:
+        slug_id = previous[-1].get("slug_id")
+    if config is None:
+        config = dict(plain_config(call, app["id"]))
+    now = call.now()
+    release = call.store.insert(
+        "releases",
+        {
+            "app_id": app["id"],
+            "version": (previous[-1]["version"] + 1) if previous else 1,
+            "description": description,
+            "slug_id": slug_id,
+            "config": config,
+            "addon_plan_names": addon_plan_names(call, app["id"]),
+            "created_at": now,
+            "updated_at": now,
+            "pending_until": now + call.settings.release_phase_seconds if release_phase else 0,
+        },
+    )
+    app["released_at"] = now
+    app["updated_at"] = now
+    return release
+
+
+def render_release(call, release):
+    app = call.store.get("apps", release["app_id"])
+    status = release_status(call, release)
+    current = current_release(call, release["app_id"])
+    slug = {"id": release["slug_id"]} if release.get("slug_id") else None
+    return {
+        "addon_plan_names": release["addon_plan_names"],
+        "artifacts": [{"type": "slug", "id": release["slug_id"]}] if slug else [],
+        "app": app_ref(app) if app else {"id": release["app_id"], "name": None},
+        "created_at": call.iso(release["created_at"]),
+        "description": release["description"],
+        "id": release["id"],
+        "updated_at": call.iso(max(release["updated_at"], release.get("pending_until") or 0)),
+        "slug": slug,
+        "status": status,
+        "user": account_ref(),
+        "version": release["version"],
+        "current": bool(current and current["id"] == release["id"]),
+        "output_stream_url": (
+            f"https://release-output.heroku.com/streams/{release['id']}"
+            if release.get("pending_until")
+            else None
+        ),
+        "eligible_for_rollback": status == "succeeded",
+    }
+
+
+# -- slugs, formation ------------------------------------------------------------------------
+DEFAULT_DYNO_SIZE = "basic"
+
+
+def sync_formation(call, app, process_types):
+    """The formation follows the released slug's process types; web starts at one dyno."""
+    existing = {f["type"]: f for f in call.store.find("formation", app_id=app["id"])}
+    first_deploy = not existing
+    now = call.now()
+    wanted = {name: command for name, command in process_types.items() if name != "release"}
+    for name, command in wanted.items():
+        if name in existing:
+            existing[name]["command"] = command
+            existing[name]["updated_at"] = now
+            continue
+        call.store.insert(
+            "formation",
+            {
+                "app_id": app["id"],
+                "type": name,
+                "command": command,
+                "quantity": 1 if (name == "web" and first_deploy) else 0,
+                "size": DEFAULT_DYNO_SIZE,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+    for name, record in existing.items():
+        if name not in wanted:
+            call.store.remove("formation", record["id"])
+
+
+def deploy_slug(call, app, slug, description, config=None):
+    """Release a slug on an app (build, release create, promotion, rollback).
+
+    A `release` process in the slug's Procfile keeps the release pending for the configured
+    release-phase time, as Heroku runs it before the new dynos start.
+    """
+    process_types = slug.get("process_types") or {}
+    sync_formation(call, app, process_types)
+    return create_release(
+        call,
+        app,
+        description,
+        slug_id=slug["id"],
+        release_phase="release" in process_types,
+        config=config,
+    )

@@ -1,0 +1,423 @@
+"""The HTTP layer: Heroku's headers, auth, errors, paging, ETags, rate limit, faults, logging."""
+
+import base64
+import hashlib
+import json
+import re
+import threading
+import time
+import traceback
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from . import resources
+from .errors import ApiError
+from .ratelimit import TokenBucket
+from .schema import Schema, describe_error, find_schema_file, first_error
+from .store import Clock, Store
+
+ACCEPT = re.compile(r"application/vnd\.heroku\+json;\s*version=3(\.[\w.-]+)?(\s*[;,]|$)")
+RANGE = re.compile(
+    r"^\s*(?P<field>[\w.]+)\s+(?P<start>\]?[^.;]*)\.\.(?P<end>[^;]*)(;\s*(?P<options>.*))?$"
+)
+DEFAULT_PAGE = 200
+MAX_PAGE = 1000
+CONTROL_PREFIX = "/__emulator/"
+FAULT_IDS = {
+    429: "rate_limit",
+    500: "internal_server_error",
+    502: "bad_gateway",
+    503: "service_unavailable",
+    504: "gateway_timeout",
+}
+FREE_LINKS = {("rate-limit", "Info")}  # Heroku does not charge a token to read the limit.
+
+
+class Settings:
+    """Tunable behaviour; every field has a command-line flag."""
+
+    def __init__(self, **values):
+        self.api_key = values.get("api_key")
+        self.latency_ms = values.get("latency_ms", 0)
+        self.rate_limit_tokens = values.get("rate_limit_tokens", 4500)
+        self.rate_limit_refill_per_minute = values.get("rate_limit_refill_per_minute", 75)
+        self.state_file = values.get("state_file")
+        self.schema_path = values.get("schema_path")
+        self.strict = values.get("strict", False)
+        self.addon_provision_seconds = values.get("addon_provision_seconds", 1.0)
+        self.release_phase_seconds = values.get("release_phase_seconds", 1.0)
+        self.build_seconds = values.get("build_seconds", 0.0)
+
+
+class Call:
+    """One API request as a handler sees it."""
+
+    def __init__(self, emulator, link, params, body, headers, query):
+        self.emulator = emulator
+        self.link = link
+        self.params = params
+        self.body = body if body is not None else {}
+        self.headers = headers
+        self.query = query
+
+    @property
+    def store(self):
+        return self.emulator.store
+
+    @property
+    def settings(self):
+        return self.emulator.settings
+
+    def now(self):
+        return self.emulator.clock.now()
+
+    def iso(self, epoch=None):
+        return self.emulator.clock.iso(epoch)
+
+
+class Emulator:
+    def __init__(self, settings):
+        self.settings = settings
+        self.schema = Schema(find_schema_file(settings.schema_path))
+        self.clock = Clock()
+        self.store = Store(settings.state_file)
+        self.bucket = TokenBucket(
+            settings.rate_limit_tokens, settings.rate_limit_refill_per_minute, self.clock
+        )
+        self.lock = threading.RLock()
+        self.requests = []
+        self.faults = []
+        resources.load_all()
+        self.extra_routes = [
+            (method, re.compile(pattern), handler)
+            for method, pattern, handler in resources.EXTRA_ROUTES
+        ]
+
+    def implemented_links(self):
+        return [link for link in self.schema.links if link.key in resources.HANDLERS]
+
+    # -- control API (not Heroku's; for tests) -------------------------------------------
+    def control(self, method, path, body):
+        name = path[len(CONTROL_PREFIX) :].strip("/")
+        if name == "reset" and method == "POST":
+            with self.lock:
+                self.store.reset()
+                self.requests.clear()
+                self.faults.clear()
+                self.clock.offset = 0.0
+                self.bucket.set_remaining(self.bucket.capacity)
+            return 200, {"reset": True}
+        if name == "requests" and method == "GET":
+            with self.lock:
+                return 200, list(self.requests)
+        if name == "faults" and method == "POST":
+            fault = {
+                "method": (body.get("method") or "").upper() or None,
+                "path": re.compile(body.get("path") or ".*"),
+                "status": int(body.get("status", 503)),
+                "times": int(body.get("times", 1)),
+            }
+            with self.lock:
+                self.faults.append(fault)
+            return 200, {"queued": True}
+        if name == "faults" and method == "DELETE":
+            with self.lock:
+                self.faults.clear()
+            return 200, {"cleared": True}
+        if name == "time" and method == "POST":
+            with self.lock:
+                self.clock.offset += float(body.get("advance_seconds", 0))
+            return 200, {"offset_seconds": self.clock.offset}
+        if name == "rate-limit" and method == "POST":
+            self.bucket.set_remaining(int(body.get("remaining", self.bucket.capacity)))
+            return 200, {"remaining": self.bucket.remaining()}
+        if name == "links" and method == "GET":
+            return 200, {
+                "schema_links": len(self.schema.links),
+                "implemented": [
+                    {
+                        "definition": link.definition,
+                        "title": link.title,
+                        "method": link.method,
+                        "href": link.href,
+                    }
+                    for link in self.implemented_links()
+                ],
+            }
+        if name == "state" and method == "GET":
+            with self.lock:
+                return 200, self.store.tables
+        return 404, {"id": "not_found", "message": f"No emulator control {method} {path}."}
+
+    def take_fault(self, method, path):
+        with self.lock:
+            for fault in self.faults:
+                if fault["times"] <= 0:
+                    continue
+                if fault["method"] and fault["method"] != method:
+                    continue
+                if not fault["path"].search(path):
+                    continue
+                fault["times"] -= 1
+                return fault["status"]
+        return None
+
+    def log(self, method, path, status):
+        with self.lock:
+            self.requests.append({"method": method, "path": path, "status": status})
+
+
+def credentials(header):
+    """The API key in a Basic (any user, key as password) or Bearer Authorization header."""
+    if not header:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip() or None
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value.strip()).decode()
+        except ValueError:
+            return None
+        return decoded.partition(":")[2] or None
+    return None
+
+
+def page(items, range_header, default_field):
+    """Apply a Range header; return (items, status, next_range, content_range)."""
+    field, start, end, size, descending = default_field, "", "", DEFAULT_PAGE, False
+    if not range_header and items and field not in items[0]:
+        return items, 200, None, None  # e.g. buildpack installations: not a paged resource
+    if range_header:
+        match = RANGE.match(range_header)
+        if not match:
+            raise ApiError(400, "bad_request", f"Invalid Range header: {range_header}")
+        field = match.group("field")
+        start, end = match.group("start").strip(), match.group("end").strip()
+        for option in (match.group("options") or "").split(","):
+            key, _, value = option.strip().partition("=")
+            if key == "max" and value.strip().isdigit():
+                size = min(MAX_PAGE, max(1, int(value)))
+            elif key == "order":
+                descending = value.strip() == "desc"
+    if items and field not in items[0]:
+        raise ApiError(400, "bad_request", f"Invalid Range header field: {field}")
+
+    def sort_key(item):
+        value = item.get(field)
+        return (0, value, "") if isinstance(value, (int, float)) else (1, 0, str(value))
+
+    def comparable(raw):
+        sample = items[0].get(field) if items else None
+        if isinstance(sample, (int, float)) and raw.lstrip("-").isdigit():
+            return (0, int(raw), "")
+        return (1, 0, raw)
+
+    ordered = sorted(items, key=sort_key, reverse=descending)
+    exclusive = start.startswith("]")
+    start = start.lstrip("]")
+
+    def after_start(item, bound):
+        key = sort_key(item)
+        if key == bound:
+            return not exclusive
+        return key < bound if descending else key > bound
+
+    def before_end(item, bound):
+        key = sort_key(item)
+        return key >= bound if descending else key <= bound
+
+    if start:
+        ordered = [item for item in ordered if after_start(item, comparable(start))]
+    if end:
+        ordered = [item for item in ordered if before_end(item, comparable(end))]
+    chunk = ordered[:size]
+    content_range = None
+    if chunk:
+        content_range = f"{field} {chunk[0].get(field)}..{chunk[-1].get(field)}"
+    if len(ordered) > size:
+        order = ", order=desc" if descending else ""
+        next_range = f"{field} ]{chunk[-1].get(field)}..; max={size}{order}"
+        return chunk, 206, next_range, content_range
+    return chunk, 200, None, content_range
+
+
+def default_range_field(link):
+    return "version" if link.definition == "release" else "id"
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "heroku-emulator"
+    emulator: Emulator = None  # set by make_server
+
+    def log_message(self, format, *args):  # noqa: A002 - signature fixed by http.server
+        pass
+
+    def do_GET(self):
+        self.dispatch()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_GET
+
+    def read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def send(self, status, body, headers=None):
+        payload = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        if body is not None:
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    def dispatch(self):
+        emulator = self.emulator
+        split = urlsplit(self.path)
+        path, method = split.path, self.command
+        raw = self.read_body()
+        if path.startswith(CONTROL_PREFIX):
+            try:
+                body = json.loads(raw) if raw else {}
+            except ValueError:
+                body = {}
+            status, result = emulator.control(method, path, body)
+            self.send(status, result)
+            return
+        request_id = str(uuid.uuid4())
+        headers = {"Request-Id": request_id}
+        status, body, extra = self.handle_api(method, path, split.query, raw)
+        headers.update(extra)
+        headers["RateLimit-Remaining"] = str(emulator.bucket.remaining())
+        if body is not None and status < 400:
+            etag = '"' + hashlib.md5(json.dumps(body, sort_keys=True).encode()).hexdigest() + '"'
+            headers["ETag"] = etag
+            if method == "GET" and self.headers.get("If-None-Match") == etag:
+                status, body = 304, None
+        emulator.log(method, path, status)
+        self.send(status, body, headers)
+
+    def handle_api(self, method, path, query, raw):
+        emulator = self.emulator
+        try:
+            if not ACCEPT.search(self.headers.get("Accept") or ""):
+                raise ApiError(
+                    406,
+                    "not_acceptable",
+                    "The Accept header must be application/vnd.heroku+json; version=3.",
+                )
+            key = credentials(self.headers.get("Authorization"))
+            if not key or (emulator.settings.api_key and key != emulator.settings.api_key):
+                raise ApiError(401, "unauthorized", "Invalid credentials provided.")
+            candidates, path_known = emulator.schema.candidates(method, path, resources.HANDLERS)
+            extra = self.extra_route(method, path)
+            free = any(link.key in FREE_LINKS for link, _ in candidates)
+            if not free and not emulator.bucket.take():
+                raise ApiError(
+                    429,
+                    "rate_limit",
+                    "Your account reached the API rate limit\n"
+                    "Please wait a few minutes before making new requests",
+                )
+            fault = emulator.take_fault(method, path)
+            if fault:
+                error_id = FAULT_IDS.get(fault, "fault")
+                raise ApiError(fault, error_id, "Injected fault: please retry.")
+            if not candidates and not extra:
+                if path_known:
+                    raise ApiError(405, "method_not_allowed", f"{method} is not allowed here.")
+                raise ApiError(
+                    404,
+                    "not_found",
+                    "The requested API endpoint was not found. Are you using the right HTTP "
+                    "verb (i.e. `GET` vs. `POST`), and did you specify your intent to use the "
+                    "API with the `Accept: application/vnd.heroku+json; version=3` header?",
+                )
+            try:
+                body = json.loads(raw) if raw.strip() else None
+            except ValueError as error:
+                raise ApiError(400, "bad_request", f"Request body is not JSON: {error}") from None
+            if emulator.settings.latency_ms:
+                time.sleep(emulator.settings.latency_ms / 1000.0)
+            query_values = {k: v[-1] for k, v in parse_qs(query).items()}
+            if extra:
+                handler, params = extra
+                call = Call(emulator, None, params, body, self.headers, query_values)
+                with emulator.lock:
+                    result = handler(call)
+                    if method != "GET":
+                        emulator.store.save()
+                status, result = self.split_result(method, result)
+                return status, result, {}
+            link, params = self.choose(candidates, body)
+            call = Call(emulator, link, params, body, self.headers, query_values)
+            with emulator.lock:
+                result = resources.HANDLERS[link.key](call)
+                if method != "GET":
+                    emulator.store.save()
+            status, result = self.split_result(method, result)
+            headers = {}
+            if link.returns_list and isinstance(result, list):
+                result, status, next_range, content_range = page(
+                    result, self.headers.get("Range"), default_range_field(link)
+                )
+                if next_range:
+                    headers["Next-Range"] = next_range
+                if content_range:
+                    headers["Content-Range"] = content_range
+            if emulator.settings.strict and link.response_validator is not None:
+                error = first_error(link.response_validator, result)
+                if error is not None:
+                    raise ApiError(
+                        500,
+                        "internal_server_error",
+                        f"Emulator response breaks the schema of {link.definition} "
+                        f"{link.title}: {describe_error(error)}",
+                    )
+            return status, result, headers
+        except ApiError as error:
+            return error.status, error.body(), {}
+        except Exception as error:  # a bug in the emulator must still answer like Heroku
+            traceback.print_exc()
+            error = ApiError(500, "internal_server_error", f"Emulator error: {error!r}")
+            return 500, error.body(), {}
+
+    def extra_route(self, method, path):
+        for route_method, pattern, handler in self.emulator.extra_routes:
+            match = pattern.match(path)
+            if route_method == method and match:
+                return handler, list(match.groups())
+        return None
+
+    @staticmethod
+    def choose(candidates, body):
+        """Among links sharing method and href (release Create/Rollback), the one the body fits."""
+        first_failure = None
+        for link, params in candidates:
+            if link.request_validator is None:
+                return link, params
+            error = first_error(link.request_validator, body if body is not None else {})
+            if error is None:
+                return link, params
+            first_failure = first_failure or error
+        raise ApiError(422, "invalid_params", describe_error(first_failure))
+
+    @staticmethod
+    def split_result(method, result):
+        if isinstance(result, tuple):
+            return result
+        return (201 if method == "POST" else 200), result
+
+
+def make_server(settings, host="127.0.0.1", port=0):
+    emulator = Emulator(settings)
+    handler = type("BoundHandler", (Handler,), {"emulator": emulator})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    server.emulator = emulator
+    return server
