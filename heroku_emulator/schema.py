@@ -14,6 +14,11 @@ SCHEMA_ENV = "HEROKU_EMULATOR_SCHEMA"
 SCHEMA_RELATIVE = Path("shared") / "heroku" / "platform-api-schema.json"
 BASE_URI = "urn:heroku-platform-api"
 _PARAM = re.compile(r"\{\([^)]*\)\}")
+# Request fields Heroku accepts although its published schema leaves them out: the official
+# CLI's ps:scale and ps:type send the deprecated `size` in formation batch updates.
+ACCEPTED_UNPUBLISHED = {
+    ("formation", "update"): {"size": "#/definitions/formation/definitions/size"}
+}
 
 
 def find_schema_file(explicit=None):
@@ -70,6 +75,10 @@ class Schema:
     def __init__(self, path):
         self.path = Path(path)
         self.document = json.loads(self.path.read_text())
+        for (name, part), fields in ACCEPTED_UNPUBLISHED.items():
+            properties = self.document["definitions"][name]["definitions"][part]["properties"]
+            for field, ref in fields.items():
+                properties.setdefault(field, {"$ref": ref})
         resource = Resource.from_contents(self.document, default_specification=DRAFT4)
         self._registry = Registry().with_resource(BASE_URI, resource)
         self.links = []

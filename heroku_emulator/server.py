@@ -32,6 +32,9 @@ FAULT_IDS = {
     504: "gateway_timeout",
 }
 FREE_LINKS = {("rate-limit", "Info")}  # Heroku does not charge a token to read the limit.
+# Link keys that answered 2xx under strict validation in any emulator of this process: test
+# sessions start several emulators and account for schema coverage across all of them.
+STRICT_LINKS_EXERCISED = set()
 
 
 class Settings:
@@ -88,6 +91,7 @@ class Emulator:
         self.lock = threading.RLock()
         self.requests = []
         self.faults = []
+        self.links_exercised = set()  # kept across resets: it measures the emulator's tests
         resources.load_all()
         self.extra_routes = [
             (method, re.compile(pattern), handler)
@@ -96,6 +100,13 @@ class Emulator:
 
     def implemented_links(self):
         return [link for link in self.schema.links if link.key in resources.HANDLERS]
+
+    def record_exercised(self, link, status):
+        """Note a link that answered 2xx while every response was checked against the schema."""
+        if self.settings.strict and 200 <= status < 300:
+            with self.lock:
+                self.links_exercised.add(link.key)
+                STRICT_LINKS_EXERCISED.add(link.key)
 
     # -- control API (not Heroku's; for tests) -------------------------------------------
     def control(self, method, path, body):
@@ -133,14 +144,18 @@ class Emulator:
             self.bucket.set_remaining(int(body.get("remaining", self.bucket.capacity)))
             return 200, {"remaining": self.bucket.remaining()}
         if name == "links" and method == "GET":
+            with self.lock:
+                exercised = set(self.links_exercised)
             return 200, {
                 "schema_links": len(self.schema.links),
+                "strict": bool(self.settings.strict),
                 "implemented": [
                     {
                         "definition": link.definition,
                         "title": link.title,
                         "method": link.method,
                         "href": link.href,
+                        "exercised": link.key in exercised,
                     }
                     for link in self.implemented_links()
                 ],
@@ -243,6 +258,23 @@ def page(items, range_header, default_field):
     return chunk, 200, None, content_range
 
 
+def flatten_references(schema, link, body):
+    """Heroku takes a reference as {"name": ...} or {"id": ...} where the schema gives an identity
+    string; the CLI sends add-on plans that way. Handlers then see the plain identity."""
+    if not isinstance(body, dict):
+        return body
+    raw = schema.definition(link.definition)["links"][link.index].get("schema") or {}
+    properties = raw.get("properties") or {}
+    flattened = dict(body)
+    for key, value in body.items():
+        reference = (properties.get(key) or {}).get("$ref", "")
+        if not reference.endswith("/definitions/identity") or not isinstance(value, dict):
+            continue
+        if len(value) == 1 and next(iter(value)) in ("id", "name"):
+            flattened[key] = next(iter(value.values()))
+    return flattened
+
+
 def default_range_field(link):
     return "version" if link.definition == "release" else "id"
 
@@ -311,12 +343,15 @@ class Handler(BaseHTTPRequestHandler):
                     "not_acceptable",
                     "The Accept header must be application/vnd.heroku+json; version=3.",
                 )
+            extra = self.extra_route(method, path)
+            # A route marked `anonymous` (another Heroku service's public read) needs no key.
+            anonymous = extra is not None and getattr(extra[0], "anonymous", False)
             key = credentials(self.headers.get("Authorization"))
-            if not key or (emulator.settings.api_key and key != emulator.settings.api_key):
+            bad_key = emulator.settings.api_key and key != emulator.settings.api_key
+            if not anonymous and (not key or bad_key):
                 raise ApiError(401, "unauthorized", "Invalid credentials provided.")
             candidates, path_known = emulator.schema.candidates(method, path, resources.HANDLERS)
-            extra = self.extra_route(method, path)
-            free = any(link.key in FREE_LINKS for link, _ in candidates)
+            free = anonymous or any(link.key in FREE_LINKS for link, _ in candidates)
             if not free and not emulator.bucket.take():
                 raise ApiError(
                     429,
@@ -354,7 +389,7 @@ class Handler(BaseHTTPRequestHandler):
                         emulator.store.save()
                 status, result = self.split_result(method, result)
                 return status, result, {}
-            link, params = self.choose(candidates, body)
+            link, params, body = self.choose(candidates, body)
             call = Call(emulator, link, params, body, self.headers, query_values)
             with emulator.lock:
                 result = resources.HANDLERS[link.key](call)
@@ -379,6 +414,7 @@ class Handler(BaseHTTPRequestHandler):
                         f"Emulator response breaks the schema of {link.definition} "
                         f"{link.title}: {describe_error(error)}",
                     )
+            emulator.record_exercised(link, status)
             return status, result, headers
         except ApiError as error:
             return error.status, error.body(), {}
@@ -394,16 +430,19 @@ class Handler(BaseHTTPRequestHandler):
                 return handler, list(match.groups())
         return None
 
-    @staticmethod
-    def choose(candidates, body):
-        """Among links sharing method and href (release Create/Rollback), the one the body fits."""
+    def choose(self, candidates, body):
+        """Among links sharing method and href (release Create/Rollback), the one the body fits.
+
+        Returns (link, params, body) with the body's references flattened for that link.
+        """
         first_failure = None
         for link, params in candidates:
+            fitted = flatten_references(self.emulator.schema, link, body)
             if link.request_validator is None:
-                return link, params
-            error = first_error(link.request_validator, body if body is not None else {})
+                return link, params, fitted
+            error = first_error(link.request_validator, fitted if fitted is not None else {})
             if error is None:
-                return link, params
+                return link, params, fitted
             first_failure = first_failure or error
         raise ApiError(422, "invalid_params", describe_error(first_failure))
 

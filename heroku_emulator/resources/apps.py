@@ -1,6 +1,7 @@
 """Apps (create, info, list, update, delete, ACM), config vars and buildpack installations."""
 
 import re
+from urllib.parse import unquote
 
 from .. import catalog
 from ..domain import (
@@ -13,11 +14,14 @@ from ..domain import (
     web_url,
 )
 from ..errors import invalid_params, not_found
-from . import handles
-from .platform import check_account, find_region, find_stack, find_team
+from . import extra_route, handles
+from .platform import EPOCH, check_account, find_region, find_stack, find_team
 
 REGISTRY_BUILDPACK = re.compile(r"^[a-z0-9][a-z0-9_-]*/[a-z0-9][a-z0-9._-]*$", re.IGNORECASE)
 REGISTRY_URL = "https://buildpack-registry.s3.amazonaws.com/buildpacks/{}.tgz"
+REGISTRY_TARBALL = re.compile(
+    r"^https://buildpack-registry\.s3\.amazonaws\.com/buildpacks/([\w-]+/[\w.-]+)\.tgz$"
+)
 # Heroku's own buildpacks are kept by name; community registry buildpacks resolve to a tarball.
 OFFICIAL_NAMESPACE = "heroku/"
 
@@ -217,7 +221,11 @@ def config_update(call):
 def resolve_buildpack(value, index):
     """(url, name) as Heroku stores a buildpack given by registry name, URL or URN."""
     value = (value or "").strip()
-    if value.startswith(("https://", "http://")):
+    tarball = REGISTRY_TARBALL.match(value)
+    if tarball:
+        # The CLI sends the registry's tarball URL; Heroku still names the registry buildpack.
+        value = tarball.group(1)
+    elif value.startswith(("https://", "http://")):
         return value, value
     if value.startswith("urn:buildpack:"):
         name = value[len("urn:buildpack:") :]
@@ -254,3 +262,30 @@ def buildpack_update(call):
     call.store.table("buildpacks")[app["id"]] = [list(pair) for pair in installed]
     app["updated_at"] = call.now()
     return render_buildpacks(call, app)
+
+
+# -- buildpack registry ------------------------------------------------------------------------
+# Not the Platform API: Heroku's buildpack registry (buildpack-registry.heroku.com), which the
+# CLI asks to turn `namespace/name` into a tarball URL before it PUTs buildpack installations.
+# The published schema lacks it; clients reach it here through HEROKU_BUILDPACK_REGISTRY_URL.
+# Reads there are anonymous, so this route is too.
+@extra_route("GET", r"^/buildpacks/([^/]+)/?$")
+def buildpack_registry_info(call):
+    name = unquote(call.params[0])
+    if not REGISTRY_BUILDPACK.match(name):
+        raise not_found("buildpack")
+    namespace, _, short_name = name.partition("/")
+    return {
+        "id": catalog.fixed_id("registry-buildpack", name),
+        "namespace": namespace,
+        "name": short_name,
+        "blob_url": REGISTRY_URL.format(name),
+        "description": f"{name} buildpack",
+        "category": "languages" if name.startswith(OFFICIAL_NAMESPACE) else "tools",
+        "two_factor_authentication": False,
+        "created_at": EPOCH,
+        "updated_at": EPOCH,
+    }
+
+
+buildpack_registry_info.anonymous = True

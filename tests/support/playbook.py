@@ -30,7 +30,7 @@ class PlaybookRun:
         found = []
         for play in self.report.get("plays", []):
             for task in play.get("tasks", []):
-                for _host, result in task.get("hosts", {}).items():
+                for result in task.get("hosts", {}).values():
                     found.append((task["task"]["name"], result))
         return found
 

@@ -1,0 +1,178 @@
+# Copyright: herokuops.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reconcile an app's formation: dyno quantity and size per process type.
+
+Only the declared process types are managed, and all changes go out in one batch PATCH.
+Process types come from the released slug's Procfile, so a declared type the release does not
+have is an error (Heroku would refuse it, and scaling a type that does not run is a typo).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.herokuops.platform.plugins.module_utils._client import api_path
+from ansible_collections.herokuops.platform.plugins.module_utils._outcome import Outcome
+
+PROCESS_TYPE_FORMAT = re.compile(r"^[-\w]{1,128}$")
+SIZE_FORMAT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+# Sizes older runbooks still use; Heroku no longer offers them.
+RETIRED_SIZES = {
+    "free": "free dynos were retired on 2022-11-28; use eco or basic",
+    "hobby": "hobby dynos were retired on 2022-11-28; use basic",
+}
+
+
+def normalize_formation(desired, field="formation"):
+    """{type: {"quantity": int|None, "size": str|None}}; raises ValueError naming the field.
+
+    A bare integer is a quantity: ``{web: 2}`` means ``{web: {quantity: 2}}``.
+    """
+    if desired is None:
+        return {}
+    if not isinstance(desired, dict):
+        raise ValueError(f"{field}: must be a mapping of process type to quantity and size.")
+    normalized = {}
+    for process_type, entry in desired.items():
+        label = f"{field}.{process_type}"
+        if not PROCESS_TYPE_FORMAT.match(str(process_type)):
+            raise ValueError(f"{label}: process type names may contain only letters, digits, - _.")
+        if entry is None:
+            entry = {}
+        elif not isinstance(entry, dict):
+            entry = {"quantity": entry}
+        unknown = sorted(set(entry) - {"quantity", "size"})
+        if unknown:
+            raise ValueError(f"{label}.{unknown[0]}: unknown option; use quantity and size.")
+        quantity = parse_quantity(entry.get("quantity"), f"{label}.quantity")
+        size = parse_size(entry.get("size"), f"{label}.size")
+        if quantity is None and size is None:
+            raise ValueError(f"{label}: give quantity, size or both.")
+        normalized[str(process_type)] = {"quantity": quantity, "size": size}
+    return normalized
+
+
+def parse_quantity(value, label):
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{label}: must be a whole number, not a boolean.")
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value.strip())
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int):
+        raise ValueError(f"{label}: must be a whole number, not {value!r}.")
+    if value < 0:
+        raise ValueError(f"{label}: must be 0 or more, not {value}.")
+    return value
+
+
+def parse_size(value, label):
+    if value is None:
+        return None
+    size = str(value).strip().lower()  # Heroku accepts Standard-1X and standard-1x alike
+    if not SIZE_FORMAT.match(size):
+        raise ValueError(f"{label}: {value!r} is not a dyno size name (e.g. standard-1x).")
+    if size in RETIRED_SIZES:
+        raise ValueError(f"{label}: {RETIRED_SIZES[size]}.")
+    return size
+
+
+def current_size(entry):
+    size = (entry.get("dyno_size") or {}).get("name") or entry.get("size") or ""
+    return size.lower()
+
+
+def formation_state(current):
+    """{type: {"quantity", "size"}} of what the API returned."""
+    return {
+        entry["type"]: {"quantity": entry.get("quantity"), "size": current_size(entry)}
+        for entry in current
+    }
+
+
+def plan_formation(current, desired, app_name, field="formation"):
+    """The batch PATCH ``updates`` (only changed entries) that make ``current`` match."""
+    wanted = normalize_formation(desired, field)
+    existing = formation_state(current)
+    missing = [process_type for process_type in wanted if process_type not in existing]
+    if missing:
+        known = ", ".join(sorted(existing)) or "none; deploy a slug first"
+        raise ValueError(
+            f"{field}.{missing[0]}: process type {', '.join(missing)} is not in the current "
+            f"release of app {app_name} (process types: {known})."
+        )
+    updates = []
+    for process_type, spec in wanted.items():
+        have = existing[process_type]
+        update = {"type": process_type}
+        if spec["quantity"] is not None and spec["quantity"] != have["quantity"]:
+            update["quantity"] = spec["quantity"]
+        if spec["size"] is not None and spec["size"] != have["size"]:
+            update["dyno_size"] = {"name": spec["size"]}
+        if len(update) > 1:
+            updates.append(update)
+    return updates
+
+
+def check_sizes(client, updates, field="formation"):
+    """Refuse sizes Heroku does not offer, before writing (and in check mode)."""
+    wanted = {u["type"]: u["dyno_size"]["name"] for u in updates if "dyno_size" in u}
+    if not wanted:
+        return
+    offered = client.get_or_none("/dyno-sizes")
+    if offered is None:
+        return  # leave it to the PATCH
+    names = {size["name"].lower() for size in offered}
+    for process_type, size in wanted.items():
+        if size not in names:
+            raise ValueError(
+                f"{field}.{process_type}.size: unknown dyno size {size!r}; "
+                f"available: {', '.join(sorted(names))}."
+            )
+
+
+def read_formation(client, app_name):
+    return client.get_all(api_path("apps", app_name, "formation"))
+
+
+def apply_formation(client, app_name, updates):
+    if not updates:
+        return None
+    return client.patch(api_path("apps", app_name, "formation"), {"updates": updates})
+
+
+def reconcile_formation(client, app_name, formation_dict, *, check_mode, current=None):
+    """Scale the declared process types of one app with at most one PATCH."""
+    normalize_formation(formation_dict)  # shape errors before any request
+    if current is None:
+        current = read_formation(client, app_name)
+    updates = plan_formation(current, formation_dict, app_name)
+    check_sizes(client, updates)
+    managed = list(normalize_formation(formation_dict))
+    before_all = formation_state(current)
+    after_all = {name: dict(values) for name, values in before_all.items()}
+    for update in updates:
+        entry = after_all[update["type"]]
+        if "quantity" in update:
+            entry["quantity"] = update["quantity"]
+        if "dyno_size" in update:
+            entry["size"] = update["dyno_size"]["name"]
+    if not check_mode and updates:
+        returned = apply_formation(client, app_name, updates)
+        if returned:
+            after_all.update(formation_state(returned))
+    before = {name: before_all[name] for name in managed}
+    after = {name: after_all[name] for name in managed}
+    return Outcome(
+        changed=bool(updates),
+        before=before,
+        after=after,
+        result={
+            "formation": [
+                {"type": name, **values} for name, values in sorted(after_all.items())
+            ],
+            "updates": updates,
+        },
+    )

@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Start and stop the local Heroku emulator and moto (AWS) on loopback.
+
+    local_stack.py start [--dir DIR]   # prints nothing but errors; writes DIR/stack.json
+    local_stack.py env   [--dir DIR]   # shell exports pointing clients at the servers
+    local_stack.py stop  [--dir DIR]
+    local_stack.py adopt-fixtures [--dir DIR]   # create and deploy the local apps by hand
+
+Used by `make demo` and by molecule's create/destroy. No credentials are needed: the emulator
+accepts the key written to stack.json, moto accepts any.
+"""
+
+import argparse
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+DEFAULT_DIR = ROOT / ".cache" / "local-stack"
+LOCAL_API_KEY = "local-emulator-key"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port, process, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {seconds}s")
+
+
+def start(folder, heroku_port=0, aws_port=0):
+    folder.mkdir(parents=True, exist_ok=True)
+    if (folder / "stack.json").exists():
+        stop(folder)
+    heroku_port, aws_port = heroku_port or free_port(), aws_port or free_port()
+    logs = {name: open(folder / f"{name}.log", "w") for name in ("heroku", "aws")}  # noqa: SIM115
+    heroku = subprocess.Popen(
+        [
+            str(BIN / "heroku-emulator"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(heroku_port),
+            "--api-key",
+            LOCAL_API_KEY,
+            "--addon-provision-seconds",
+            "0.5",
+            "--release-phase-seconds",
+            "0.5",
+        ],
+        stdout=logs["heroku"],
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    aws = subprocess.Popen(
+        [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(aws_port)],
+        stdout=logs["aws"],
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    stack = {
+        "pids": [heroku.pid, aws.pid],
+        "env": {
+            "HEROKU_API_URL": f"http://127.0.0.1:{heroku_port}",
+            "HEROKU_API_KEY": LOCAL_API_KEY,
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1",
+        },
+    }
+    (folder / "stack.json").write_text(json.dumps(stack, indent=2))
+    try:
+        wait_for_port(heroku_port, heroku)
+        wait_for_port(aws_port, aws)
+    except RuntimeError:
+        stop(folder)
+        raise
+    return stack
+
+
+def load(folder):
+    return json.loads((folder / "stack.json").read_text())
+
+
+def stop(folder):
+    path = folder / "stack.json"
+    if not path.exists():
+        return
+    for pid in load(folder)["pids"]:
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            continue
+        for _ in range(50):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            os.killpg(pid, signal.SIGKILL)
+    path.unlink()
+
+
+# What each local app's repository would hold; Procfiles as in runbooks 001 and 002.
+PROCFILES = {
+    "cashbot-local": {
+        "web": "uvicorn api_gateway.main:app --host 0.0.0.0 --port $PORT",
+        "worker": "python -m bot",
+        "release": "alembic upgrade head",
+    },
+    "reluvia-dwh-local": {
+        "pipeline": "bin/run_pipeline.sh",
+        "meltano": "cd reluvia && meltano run tap-stripe tap-amplitude target-postgres",
+        "dbt": "cd dbt && dbt run",
+    },
+}
+REGIONS = {"reluvia-dwh-local": "eu"}
+
+
+class HerokuApi:
+    """Plain calls to the emulator, as a developer's tools would make them."""
+
+    def __init__(self, env):
+        import requests  # only the push/demo paths need it
+
+        self.url = env["HEROKU_API_URL"]
+        self.session = requests.Session()
+        self.session.auth = ("", env["HEROKU_API_KEY"])
+        self.session.headers["Accept"] = "application/vnd.heroku+json; version=3"
+
+    def call(self, method, path, body=None, **headers):
+        response = self.session.request(method, self.url + path, json=body, headers=headers)
+        response.raise_for_status()
+        return response.json()
+
+
+def source_tarball(folder, procfile):
+    """A repository's tarball: for the emulator only its Procfile matters."""
+    path = folder / "source.tar.gz"
+    content = "".join(f"{name}: {command}\n" for name, command in procfile.items()).encode()
+    with tarfile.open(path, "w:gz") as archive:
+        info = tarfile.TarInfo("Procfile")
+        info.size = len(content)
+        archive.addfile(info, io.BytesIO(content))
+    return path
+
+
+def push_code(heroku, folder, create_apps=False):
+    """`git push heroku main` for each local app: a build from its tarball. Returns the builds.
+
+    With create_apps, first `heroku create` the apps, as a runbook would have left them.
+    """
+    builds = {}
+    for app, procfile in PROCFILES.items():
+        if create_apps:
+            heroku.call("POST", "/apps", {"name": app, "region": REGIONS.get(app, "us")})
+        workdir = folder / app
+        workdir.mkdir(parents=True, exist_ok=True)
+        url = source_tarball(workdir, procfile).as_uri()
+        build = heroku.call("POST", f"/apps/{app}/builds", {"source_blob": {"url": url}})
+        for _ in range(100):
+            build = heroku.call("GET", f"/apps/{app}/builds/{build['id']}")
+            if build["status"] != "pending":
+                break
+            time.sleep(0.1)
+        builds[app] = build
+    return builds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=["start", "stop", "env", "adopt-fixtures"])
+    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--heroku-port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--aws-port", type=int, default=0, help="0 picks a free port")
+    args = parser.parse_args()
+    if args.action == "start":
+        start(args.dir, args.heroku_port, args.aws_port)
+    elif args.action == "adopt-fixtures":
+        # The local apps as the runbooks leave them: created and deployed by hand.
+        push_code(HerokuApi(load(args.dir)["env"]), args.dir / "sources", create_apps=True)
+    elif args.action == "stop":
+        stop(args.dir)
+    else:
+        for key, value in load(args.dir)["env"].items():
+            print(f"export {key}={value}")
+
+
+if __name__ == "__main__":
+    main()
