@@ -202,7 +202,7 @@ def credentials(header):
 def page(items, range_header, default_field):
     """Apply a Range header; return (items, status, next_range, content_range)."""
     field, start, end, size, descending = default_field, "", "", DEFAULT_PAGE, False
-    if not range_header and items and field not in items[0]:
+    if items and default_field not in items[0]:
         return items, 200, None, None  # e.g. buildpack installations: not a paged resource
     if range_header:
         match = RANGE.match(range_header)
@@ -282,6 +282,9 @@ def default_range_field(link):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "heroku-emulator"
+    # Headers and body go out in two writes: with Nagle on, the body waits ~40 ms for the
+    # client's delayed ACK on every keep-alive request.
+    disable_nagle_algorithm = True
     emulator: Emulator = None  # set by make_server
 
     def log_message(self, format, *args):  # noqa: A002 - signature fixed by http.server

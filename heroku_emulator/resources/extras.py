@@ -10,7 +10,7 @@ from datetime import UTC
 from urllib.parse import urlsplit
 
 from .. import catalog
-from ..domain import ACCOUNT_EMAIL, ACCOUNT_ID, app_ref, find_app, web_url
+from ..domain import ACCOUNT_EMAIL, ACCOUNT_ID, addon_provisioned, app_ref, find_app, web_url
 from ..errors import invalid_params, not_found
 from ..store import new_id
 from . import handles
@@ -286,6 +286,36 @@ def sni_endpoint_delete(call):
 
 # -- log drains ------------------------------------------------------------------------------
 DRAIN_SCHEMES = ("syslog", "syslog+tls", "http", "https")
+# Logging add-ons add a drain to their app once provisioned: {service: drain URL template}.
+LOG_SERVICES = {"papertrail": "syslog+tls://logs{host}.papertrailapp.com:{port}"}
+
+
+def sync_addon_drains(call):
+    """Drains of logging add-ons follow their add-on: present once provisioned, gone after."""
+    for addon in call.store.all("addons"):
+        template = LOG_SERVICES.get(addon.get("service"))
+        if not template or not addon_provisioned(call, addon):
+            continue
+        if call.store.first("log_drains", addon_id=addon["id"]):
+            continue
+        number = int(addon["id"].replace("-", "")[:6], 16)
+        drain_id = new_id()
+        call.store.insert(
+            "log_drains",
+            {
+                "id": drain_id,
+                "app_id": addon["app_id"],
+                "addon_id": addon["id"],
+                "url": template.format(host=number % 9 + 1, port=10000 + number % 50000),
+                "token": f"d.{drain_id}",
+                "created_at": addon.get("ready_at", call.now()),
+                "updated_at": addon.get("ready_at", call.now()),
+            },
+        )
+    for drain in call.store.all("log_drains"):
+        addon_id = drain.get("addon_id")
+        if addon_id and call.store.get("addons", addon_id) is None:
+            call.store.remove("log_drains", drain["id"])
 
 
 def render_log_drain(call, drain):
@@ -324,6 +354,7 @@ def find_log_drain(call, drains, identity):
 
 @handles("log-drain", "Create")
 def log_drain_create(call):
+    sync_addon_drains(call)
     app = find_app(call, call.params[0])
     url = checked_drain_url(call.body["url"])
     if call.store.first("log_drains", app_id=app["id"], url=url):
@@ -338,12 +369,14 @@ def log_drain_create(call):
 
 @handles("log-drain", "List")
 def log_drain_list(call):
+    sync_addon_drains(call)
     app = find_app(call, call.params[0])
     return [render_log_drain(call, d) for d in call.store.find("log_drains", app_id=app["id"])]
 
 
 @handles("log-drain", "Info")
 def log_drain_info(call):
+    sync_addon_drains(call)
     app = find_app(call, call.params[0])
     drains = call.store.find("log_drains", app_id=app["id"])
     return render_log_drain(call, find_log_drain(call, drains, call.params[1]))
@@ -351,6 +384,7 @@ def log_drain_info(call):
 
 @handles("log-drain", "Delete")
 def log_drain_delete(call):
+    sync_addon_drains(call)
     app = find_app(call, call.params[0])
     drains = call.store.find("log_drains", app_id=app["id"])
     drain = find_log_drain(call, drains, call.params[1])
@@ -369,6 +403,7 @@ def find_addon(call, identity):
 
 @handles("log-drain", "List By Add-on")
 def log_drain_list_by_addon(call):
+    sync_addon_drains(call)
     addon = find_addon(call, call.params[0])
     return [render_log_drain(call, d) for d in call.store.find("log_drains", addon_id=addon["id"])]
 
@@ -376,6 +411,7 @@ def log_drain_list_by_addon(call):
 @handles("log-drain", "Update")
 def log_drain_update(call):
     """Add-on providers move their drains; only drains an add-on owns can be updated."""
+    sync_addon_drains(call)
     addon = find_addon(call, call.params[0])
     drains = call.store.find("log_drains", addon_id=addon["id"])
     drain = find_log_drain(call, drains, call.params[1])
@@ -674,21 +710,10 @@ def webhook_delete(call):
     return render_webhook(call, app, webhook)
 
 
-# The emulator sends no webhooks, so there are never deliveries or events to show.
+# The emulator sends no webhooks, so there are never deliveries or events to show (their
+# Info links stay unimplemented: an unknown id answers 404 either way).
 @handles("app-webhook-delivery", "List")
 @handles("app-webhook-event", "List")
 def webhook_history_list(call):
     find_app(call, call.params[0])
     return []
-
-
-@handles("app-webhook-delivery", "Info")
-def webhook_delivery_info(call):
-    find_app(call, call.params[0])
-    raise not_found("webhook delivery")
-
-
-@handles("app-webhook-event", "Info")
-def webhook_event_info(call):
-    find_app(call, call.params[0])
-    raise not_found("webhook event")

@@ -361,7 +361,13 @@ def pipeline_latest_deployments(call):
     pipeline = find_pipeline(call, call.params[0], by_name=False)
     latest = []
     for app in pipeline_apps(call, pipeline):
-        deployed = [r for r in releases_of(call, app["id"]) if r.get("slug_id")]
+        releases = releases_of(call, app["id"])
+        # Every release keeps the slug; a deployment is one that changed it.
+        deployed = [
+            release
+            for previous, release in zip([None, *releases], releases, strict=False)
+            if release.get("slug_id") and release["slug_id"] != (previous or {}).get("slug_id")
+        ]
         if deployed:
             latest.append(render_release(call, deployed[-1]))
     return latest

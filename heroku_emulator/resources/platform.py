@@ -136,7 +136,7 @@ def render_dyno_size(name):
         "cost": {"cents": cost, "unit": "month"},
         "dedicated": dedicated,
         "precise_dyno_units": float(compute),
-        "generation": None,
+        "generation": {"id": catalog.fixed_id("generation", "cedar"), "name": "cedar"},
         "id": catalog.fixed_id("dyno-size", name),
         "memory": memory,
         "name": name,

@@ -48,6 +48,18 @@ def implemented_links():
     return schema, sorted(implemented, key=lambda link: (link.definition, link.title))
 
 
+@pytest.fixture(scope="session")
+def schema_links():
+    """(schema, implemented links) as the emulator's resources define them now."""
+    return implemented_links()
+
+
+@pytest.fixture
+def link_coverage_skip_reason(request):
+    """Why this session cannot judge link coverage (a subset was selected), or None."""
+    return incomplete_selection_reason(request.session)
+
+
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", f"{COVERAGE_MARK}: runs after every other emulator test (link coverage)"

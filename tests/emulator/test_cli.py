@@ -105,7 +105,10 @@ def cli(heroku_cli, cli_emulator, tmp_path_factory):
             stdin=subprocess.DEVNULL,
             check=False,
         )
-        return CliResult(argv, completed, cli_emulator.requests_log()[before:])
+        result = CliResult(argv, completed, cli_emulator.requests_log()[before:])
+        # Strict mode answers 500 to a response that breaks Heroku's schema: never acceptable.
+        assert not [call for call in result.calls() if call[2] >= 500], result.calls()
+        return result
 
     return run
 

@@ -103,6 +103,15 @@ def test_deleting_the_app_frees_its_hostnames(heroku, app):
     assert response.status_code == 201, response.text
 
 
+def test_custom_domain_shows_acm_status_once_acm_is_on(heroku, app):
+    heroku.post("/apps/demo-app/domains", {"hostname": "www.example.com", "sni_endpoint": None})
+    assert heroku.get("/apps/demo-app/domains/www.example.com").json()["acm_status"] is None
+    assert heroku.post("/apps/demo-app/acm").status_code in (200, 201)
+    domains = {d["kind"]: d for d in heroku.get("/apps/demo-app/domains").json()}
+    assert domains["custom"]["acm_status"] == "cert issued"
+    assert domains["heroku"]["acm_status"] is None
+
+
 # -- SNI endpoints ---------------------------------------------------------------------------
 def test_sni_endpoint_never_returns_private_key(heroku, app):
     chain, key = self_signed("www.example.com", "example.com")
@@ -199,6 +208,45 @@ def test_log_drain_url_must_be_syslog_or_https(heroku, app):
     assert response.status_code == 422
     assert response.json()["id"] == "invalid_params"
     assert heroku.get("/apps/demo-app/log-drains").json() == []
+
+
+def test_logging_addon_brings_its_own_drain(heroku, app):
+    response = heroku.post("/apps/demo-app/addons", {"plan": "papertrail:choklad"})
+    assert response.status_code == 201, response.text
+    addon = response.json()
+    heroku.advance(1)  # provisioning finishes
+
+    drains = heroku.get("/apps/demo-app/log-drains").json()
+    assert [d["addon"]["id"] for d in drains] == [addon["id"]]
+    drain = drains[0]
+    assert drain["addon"]["app"]["name"] == "demo-app"
+    by_addon = heroku.get(f"/addons/{addon['name']}/log-drains").json()
+    assert [d["id"] for d in by_addon] == [drain["id"]]
+
+    moved = heroku.put(
+        f"/addons/{addon['id']}/log-drains/{drain['token']}",
+        {"url": "syslog+tls://logs9.papertrailapp.com:12345"},
+    )
+    assert moved.status_code == 200, moved.text
+    shown = heroku.get(f"/apps/demo-app/log-drains/{drain['id']}").json()
+    assert shown["url"] == "syslog+tls://logs9.papertrailapp.com:12345"
+
+    # The drain goes with its add-on, not on its own.
+    assert heroku.delete(f"/apps/demo-app/log-drains/{drain['id']}").status_code == 422
+    assert heroku.delete(f"/apps/demo-app/addons/{addon['id']}").status_code == 200
+    assert heroku.get("/apps/demo-app/log-drains").json() == []
+
+
+def test_app_drain_cannot_be_updated_through_an_addon(heroku, app):
+    addon = heroku.post("/apps/demo-app/addons", {"plan": "papertrail:choklad"}).json()
+    drain = heroku.post("/apps/demo-app/log-drains", {"url": "https://logs.example.com"}).json()
+    response = heroku.put(
+        f"/addons/{addon['id']}/log-drains/{drain['id']}", {"url": "https://other.example.com"}
+    )
+    assert response.status_code == 404
+    assert heroku.get(f"/apps/demo-app/log-drains/{drain['id']}").json()["url"] == (
+        "https://logs.example.com"
+    )
 
 
 # -- app features ----------------------------------------------------------------------------

@@ -123,6 +123,12 @@ def test_coupling_stage_update_and_delete(heroku, pipeline):
     assert len(heroku.get(f"/pipelines/{pipeline['id']}/pipeline-couplings").json()) == 1
 
 
+def test_deleting_an_app_removes_its_coupling(heroku, pipeline):
+    assert heroku.delete("/apps/shop-staging").status_code == 200
+    couplings = heroku.get(f"/pipelines/{pipeline['id']}/pipeline-couplings").json()
+    assert [c["stage"] for c in couplings] == ["production"]
+
+
 def test_coupling_needs_pipeline_id_not_name(heroku, pipeline):
     heroku.post("/apps", {"name": "loose-app"})
     response = heroku.post(
@@ -200,7 +206,7 @@ def test_promotion_targets_must_be_downstream_in_same_pipeline(heroku, pipeline)
     assert heroku.get("/apps/outsider/releases").json() == outsider_before
 
 
-def test_latest_releases_and_stack_of_pipeline(heroku, pipeline):
+def test_latest_releases_deployments_and_stack_of_pipeline(heroku, pipeline):
     slug, _ = release_slug(heroku, "shop-staging", {"web": "gunicorn app:app"})
     promote(heroku, pipeline, "shop-staging", "shop-prod")
     latest = heroku.get(f"/pipelines/{pipeline['id']}/latest-releases").json()
@@ -208,6 +214,11 @@ def test_latest_releases_and_stack_of_pipeline(heroku, pipeline):
         "shop-staging": slug["id"],
         "shop-prod": slug["id"],
     }
+    heroku.patch("/apps/shop-prod/config-vars", {"FEATURE": "on"})  # a release, no deploy
+    deployments = heroku.get(f"/pipelines/{pipeline['id']}/latest-deployments").json()
+    assert {r["app"]["name"]: r["description"] for r in deployments}["shop-prod"].startswith(
+        "Promote shop-staging"
+    )
     stack = heroku.get(f"/pipelines/{pipeline['id']}/pipeline-stack").json()
     assert stack["stack"]["name"] == heroku.get("/apps/shop-prod").json()["stack"]["name"]
 

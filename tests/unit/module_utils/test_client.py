@@ -8,7 +8,6 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from ansible_collections.herokuops.platform.plugins.module_utils import _client
 from ansible_collections.herokuops.platform.plugins.module_utils._client import (
     HerokuApiError,
@@ -17,6 +16,7 @@ from ansible_collections.herokuops.platform.plugins.module_utils._client import 
     is_idempotent,
     retry_after_seconds,
 )
+
 from tests.support.emulator import API_KEY, RunningEmulator
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -67,7 +67,9 @@ def make_client(url, clock, **kwargs):
 
 
 def log_of(heroku, method, path):
-    return [e["status"] for e in heroku.requests_log() if (e["method"], e["path"]) == (method, path)]
+    return [
+        e["status"] for e in heroku.requests_log() if (e["method"], e["path"]) == (method, path)
+    ]
 
 
 class ScriptedServer:
@@ -88,7 +90,12 @@ class ScriptedServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 server.received.append(
-                    {"method": self.command, "path": self.path, "headers": self.headers, "body": body}
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "headers": self.headers,
+                        "body": body,
+                    }
                 )
                 status, headers, payload = server.script.pop(0) if server.script else (200, {}, [])
                 raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
@@ -102,8 +109,9 @@ class ScriptedServer:
             do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = answer
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        serve = {"poll_interval": 0.02}  # a quick shutdown at teardown
+        threading.Thread(target=self.httpd.serve_forever, kwargs=serve, daemon=True).start()
 
     def stop(self):
         self.httpd.shutdown()
@@ -134,7 +142,11 @@ def closed_port_url():
 # -- retries ----------------------------------------------------------------------------------
 IDEMPOTENT_CALLS = [
     ("GET", "/apps/demo-app", None),
-    ("PUT", "/apps/demo-app/buildpack-installations", {"updates": [{"buildpack": "heroku/python"}]}),
+    (
+        "PUT",
+        "/apps/demo-app/buildpack-installations",
+        {"updates": [{"buildpack": "heroku/python"}]},
+    ),
     ("PATCH", "/apps/demo-app/config-vars", {"GREETING": "hello"}),
     ("DELETE", "/apps/demo-app", None),
 ]
@@ -486,7 +498,9 @@ def test_headers_sent(scripted, clock, tmp_path, monkeypatch):
     post, get = server.received
     for request in (post, get):
         assert request["headers"]["Accept"] == "application/vnd.heroku+json; version=3"
-        assert request["headers"]["User-Agent"] == f"herokuops.platform/{_client.COLLECTION_VERSION}"
+        assert (
+            request["headers"]["User-Agent"] == f"herokuops.platform/{_client.COLLECTION_VERSION}"
+        )
         assert request["headers"]["Authorization"] == f"Bearer {API_KEY}"
     assert post["headers"]["Content-Type"] == "application/json"
     assert json.loads(post["body"]) == {"name": "made"}
