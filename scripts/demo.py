@@ -15,7 +15,6 @@ import subprocess
 import time
 
 import local_stack  # scripts/ is on sys.path when this runs as `python scripts/demo.py`
-import requests
 
 ROOT = local_stack.ROOT
 WORK = ROOT / ".cache" / "demo"
@@ -84,7 +83,7 @@ def summary(heroku):
         print("  releases:")
         for release in releases:
             print(f"    v{release['version']:<3} {release['status']:<9} {release['description']}")
-    log = requests.get(heroku.url + "/__emulator/requests", timeout=10).json()
+    log = heroku.request_log()
     writes = sum(1 for entry in log if entry["method"] != "GET")
     print(f"\nAPI requests made: {len(log)} ({writes} writes)")
 
@@ -102,7 +101,11 @@ def main():
         converge(env, "converge: create the apps")
         push_code(heroku)
         converge(env, "converge: scale the formation now that the code is there")
+        requests_before = len(heroku.request_log())
         changed = converge(env, "converge again: nothing should change")
+        noop = heroku.request_log()[requests_before:]
+        writes = [entry for entry in noop if entry["method"] != "GET"]
+        print(f"-> the no-op converge made {len(noop)} API requests, {len(writes)} writes")
         summary(heroku)
         if changed:
             raise SystemExit(f"the last converge changed {changed} task(s); expected none")

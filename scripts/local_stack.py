@@ -155,6 +155,10 @@ class HerokuApi:
         response.raise_for_status()
         return response.json()
 
+    def request_log(self):
+        """The emulator's log of API requests (its control API, not Heroku's)."""
+        return self.session.get(self.url + "/__emulator/requests", timeout=10).json()
+
 
 def source_tarball(folder, procfile):
     """A repository's tarball: for the emulator only its Procfile matters."""

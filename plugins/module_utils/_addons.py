@@ -265,7 +265,8 @@ def diff_key(step):
 def diff_states(steps, results):
     """before/after mappings name -> plan, for the add-ons these steps manage."""
     before, after = {}, {}
-    for step, result in zip(steps, results):
+    for index, step in enumerate(steps):
+        result = results[index]
         key = diff_key(step)
         if step["addon"] is not None:
             before[key] = addon_plan(step["addon"])
@@ -390,7 +391,8 @@ def reconcile_addons(
     changed = any(step["action"] != "none" for step in steps)
     if check_mode:
         results = [
-            None if step["action"] == "delete" or step["spec"]["state"] == "absent"
+            None
+            if step["action"] == "delete" or step["spec"]["state"] == "absent"
             # a declared-absent add-on that does not exist has nothing to show
             else predicted_addon(step, app_name)
             for step in steps

@@ -160,13 +160,12 @@ def plan_app(current, spec):
                 "(use heroku apps:transfer)."
             )
         wanted_stack = spec.get("stack")
-        if wanted_stack is not None and wanted_stack != have["stack"]:
-            if spec.get("build_stack") != wanted_stack:
-                warnings.append(
-                    f"stack: app {name} runs {have['stack']}; stack applies only when an app "
-                    f"is created. Set build_stack: {wanted_stack} to move to it on the next "
-                    "build."
-                )
+        # After a build on a new build_stack the app's stack moves on: not worth failing.
+        if wanted_stack not in (None, have["stack"], spec.get("build_stack")):
+            warnings.append(
+                f"stack: app {name} runs {have['stack']}; stack applies only when an app "
+                f"is created. Set build_stack: {wanted_stack} to move to it on the next build."
+            )
     update = {}
     for field in ("maintenance", "build_stack"):
         wanted = spec.get(field)
@@ -193,15 +192,13 @@ def plan_writes(plan):
 
 def check_app_plan(client, plan):
     """Checks that need the API, made only when the plan writes: stacks and team exist."""
-    stacks = {value for value in (plan["create"] or {}).get("stack"), None} - {None}
-    if plan["update"].get("build_stack"):
-        stacks.add(plan["update"]["build_stack"])
-    if stacks:
+    wanted = {
+        "stack": (plan["create"] or {}).get("stack"),
+        "build_stack": plan["update"].get("build_stack"),
+    }
+    if any(wanted.values()):
         offered = sorted(stack["name"] for stack in client.get_all("/stacks"))
-        for field, value in (
-            ("stack", (plan["create"] or {}).get("stack")),
-            ("build_stack", plan["update"].get("build_stack")),
-        ):
+        for field, value in wanted.items():
             if value and value not in offered:
                 raise AppError(
                     f"{field}: {value!r} is not an available stack (unknown or retired); "
@@ -324,7 +321,7 @@ class PartRunner:
         reader, empty = readers[part]
         return reader(self.client, self.app_name) if exists else empty
 
-    def reconcile(self, part, *, check_mode, current):
+    def reconcile(self, part, *, check_mode, current, new_app=False):
         spec, client, app = self.spec, self.client, self.app_name
         if part == "buildpacks":
             return reconcile_buildpacks(
@@ -349,9 +346,23 @@ class PartRunner:
                 current=current,
                 exclusive=bool(spec.get("config_vars_exclusive")),
                 show_values=bool(spec.get("show_values")),
-                owned=None if current else {},
+                # A new app has no add-on vars yet; otherwise they are read if needed.
+                owned={} if new_app else None,
+                field_name="config_vars",
             )
-        return reconcile_formation(client, app, spec["formation"], check_mode=check_mode, current=current)
+        if not current and current is not None:
+            # A new app, or one never deployed, has no process types to scale yet. Declaring
+            # the formation up front is normal for a new app, so it waits for the first deploy.
+            return Outcome(
+                result={"formation": [], "pending_first_deploy": True},
+                warnings=[
+                    f"formation: app {app} has no deployed code yet, so its process types do "
+                    "not exist; the formation is applied by the first converge after a deploy."
+                ],
+            )
+        return reconcile_formation(
+            client, app, spec["formation"], check_mode=check_mode, current=current
+        )
 
 
 DIFF_HEADERS = {
@@ -394,7 +405,9 @@ def converge_app(client, spec, *, check_mode):
     managed = [part for part in PARTS if spec.get(part) is not None]
     for part in managed:
         currents[part] = runner.read(part, exists)
-        outcomes[part] = runner.reconcile(part, check_mode=True, current=currents[part])
+        outcomes[part] = runner.reconcile(
+            part, check_mode=True, current=currents[part], new_app=not exists
+        )
 
     # Phase 2: write, part by part, only what differs.
     if not check_mode:

@@ -216,13 +216,14 @@ def reconcile_config_vars(
     exclusive=False,
     show_values=False,
     owned=None,
+    field_name="config",
 ):
     """Converge an app's config vars with at most one PATCH.
 
     `desired` is the raw declared mapping (normalized here); `owned` is the add-on-owned var
     map when the caller already knows it, else it is read only when the plan writes.
     """
-    normalized, warnings = normalize_config(desired, state=state)
+    normalized, warnings = normalize_config(desired, state=state, field_name=field_name)
     if current is None:
         current = read_config_vars(client, app_name)
     plan = plan_config_vars(current, normalized, state=state, exclusive=exclusive, owned=owned)

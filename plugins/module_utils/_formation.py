@@ -170,9 +170,7 @@ def reconcile_formation(client, app_name, formation_dict, *, check_mode, current
         before=before,
         after=after,
         result={
-            "formation": [
-                {"type": name, **values} for name, values in sorted(after_all.items())
-            ],
+            "formation": [{"type": name, **values} for name, values in sorted(after_all.items())],
             "updates": updates,
         },
     )

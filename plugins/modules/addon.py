@@ -19,7 +19,7 @@ description:
 extends_documentation_fragment:
   - herokuops.platform.heroku
 author:
-  - herokuops.platform contributors
+  - herokuops maintainers (@herokuops)
 options:
   app:
     description:
@@ -72,8 +72,10 @@ options:
     default: present
 attributes:
   check_mode:
+    description: Reports what would change without writing anything (reads still happen).
     support: full
   diff_mode:
+    description: Returns the managed state before and after the change.
     support: full
 notes:
   - Heroku cannot change provisioning options or the attachment name of an existing add-on;

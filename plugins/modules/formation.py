@@ -20,7 +20,7 @@ description:
 extends_documentation_fragment:
   - herokuops.platform.heroku
 author:
-  - herokuops.platform contributors
+  - herokuops maintainers (@herokuops)
 options:
   app:
     description:
@@ -31,14 +31,16 @@ options:
     description:
       - Process type to its settings, each a dict with C(quantity) (number of dynos, 0 or more)
         and/or C(size) (dyno size such as V(basic), V(standard-1x), V(performance-m)).
-      - A plain number is a quantity, so C(web: 2) is C(web: {quantity: 2}).
+      - A plain number instead of a dict sets the quantity alone (see EXAMPLES).
       - Retired sizes (V(free), V(hobby)) are refused with the size to use instead.
     type: dict
     required: true
 attributes:
   check_mode:
+    description: Reports what would change without writing anything (reads still happen).
     support: full
   diff_mode:
+    description: Returns the managed state before and after the change.
     support: full
 seealso:
   - module: herokuops.platform.app

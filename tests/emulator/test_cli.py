@@ -242,3 +242,36 @@ def test_releases_lists_a_release_for_each_change(created, cli, cli_emulator):
     assert f"=== {APP} Releases - Current: v{releases[-1]['version']}" in listed.text
     for release in releases:
         assert f"v{release['version']} {release['description']}" in listed.text
+
+
+def test_config_get_and_releases_info_read_what_the_emulator_holds(created, cli, cli_emulator):
+    assert cli("config:set", "GREETING=hello world", "-a", APP).code == 0
+    got = cli("config:get", "GREETING", "-a", APP)
+    assert got.code == 0, got
+    assert got.stdout.strip() == config_of(cli_emulator)["GREETING"] == "hello world"
+
+    latest = releases_of(cli_emulator)[-1]
+    info = cli("releases:info", "-a", APP)
+    assert info.code == 0, info
+    assert f"=== Release v{latest['version']}" in info.text
+    assert f"Change: {latest['description']}" in info.text
+    assert "GREETING: hello world" in info.text
+
+
+def test_maintenance_rename_and_destroy(cli, cli_emulator):
+    assert cli("apps:create", "cli-scratch").code == 0
+
+    maintenance = cli("maintenance:on", "-a", "cli-scratch")
+    assert maintenance.code == 0, maintenance
+    assert cli_emulator.get("/apps/cli-scratch").json()["maintenance"] is True
+
+    renamed = cli("apps:rename", "cli-scratch-two", "--app", "cli-scratch")
+    assert renamed.code == 0, renamed
+    assert "Renaming cli-scratch to cli-scratch-two... done" in renamed.text
+    assert cli_emulator.get("/apps/cli-scratch").status_code == 404
+    assert cli_emulator.get("/apps/cli-scratch-two").json()["maintenance"] is True
+
+    destroyed = cli("apps:destroy", "cli-scratch-two", "--confirm", "cli-scratch-two")
+    assert destroyed.code == 0, destroyed
+    assert ("DELETE", "/apps/cli-scratch-two", 200) in destroyed.calls()
+    assert cli_emulator.get("/apps/cli-scratch-two").status_code == 404

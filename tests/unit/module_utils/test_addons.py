@@ -177,7 +177,11 @@ def test_noop_reconcile_is_one_get():
     )
     assert not outcome.changed
     assert client.calls == [("GET", "/apps/demo-app/addons")]
-    assert outcome.before == outcome.after == {"cache": "heroku-redis:mini", "pt": "papertrail:choklad"}
+    assert (
+        outcome.before
+        == outcome.after
+        == {"cache": "heroku-redis:mini", "pt": "papertrail:choklad"}
+    )
 
 
 def test_check_mode_reports_a_creation_without_writing():
@@ -207,7 +211,12 @@ def test_bad_entry_fails_before_any_request():
 
 
 def test_wait_polls_until_provisioned():
-    answers = iter([{"id": "a", "name": "x", "state": "provisioning"}, {"id": "a", "state": "provisioned", "name": "x"}])
+    answers = iter(
+        [
+            {"id": "a", "name": "x", "state": "provisioning"},
+            {"id": "a", "state": "provisioned", "name": "x"},
+        ]
+    )
 
     class Polled:
         def get(self, path):
@@ -233,7 +242,11 @@ def test_wait_times_out_naming_wait_timeout():
 
     with pytest.raises(ValueError, match=r"^wait_timeout: add-on x is still provisioning"):
         _addons.wait_until_provisioned(
-            Stuck(), APP, {"id": "a", "name": "x", "state": "provisioning"}, 5, sleep=sleep,
+            Stuck(),
+            APP,
+            {"id": "a", "name": "x", "state": "provisioning"},
+            5,
+            sleep=sleep,
             clock=lambda: now[0],
         )
 
@@ -278,6 +291,8 @@ def test_attachment_name_taken_by_another_addon_is_an_error():
 
 def test_absent_detaches_only_the_matching_attachment():
     current = [attachment("DATABASE", "dwh-db"), attachment("REPORTING", "dwh-db")]
-    plan = plan_attachment(current, {"addon": "dwh-db", "name": "REPORTING", "state": "absent"}, APP)
+    plan = plan_attachment(
+        current, {"addon": "dwh-db", "name": "REPORTING", "state": "absent"}, APP
+    )
     assert [a["name"] for a in plan["delete"]] == ["REPORTING"]
     assert plan["create"] is None

@@ -95,7 +95,10 @@ def test_reconcile_sends_one_patch_and_reports_before_after():
     outcome = reconcile_formation(
         client,
         APP,
-        {"web": {"quantity": 2, "size": "standard-1x"}, "worker": {"quantity": 1, "size": "standard-1x"}},
+        {
+            "web": {"quantity": 2, "size": "standard-1x"},
+            "worker": {"quantity": 1, "size": "standard-1x"},
+        },
         check_mode=False,
     )
     patches = [call for call in client.calls if call[0] == "PATCH"]

@@ -1,0 +1,73 @@
+"""herokuops.platform.app_info: read-only facts, config values only under no_log."""
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+SECRET = "planted-secret-a91c2e"
+
+
+@pytest.fixture
+def two_apps(heroku, demo_app):
+    heroku.post("/apps", {"name": "other-app"})
+    heroku.patch("/apps/demo-app/config-vars", {"TOKEN": SECRET, "LOG_LEVEL": "INFO"})
+    heroku.put(
+        "/apps/demo-app/buildpack-installations",
+        {"updates": [{"buildpack": "heroku-community/apt"}, {"buildpack": "heroku/python"}]},
+    )
+    heroku.post("/apps/demo-app/addons", {"plan": "heroku-redis:mini", "name": "demo-cache"})
+    heroku.advance(5)
+
+
+def info_task(task_name="info", **args):
+    return {"name": task_name, "herokuops.platform.app_info": args, "register": "info"}
+
+
+def test_returns_names_but_no_values_and_writes_nothing(heroku, playbook, two_apps):
+    writes = len(heroku.writes())
+    run = playbook([info_task(name=["demo-app", "other-app"], releases_limit=2)], verbosity=4)
+    result = run.result("info")
+    assert result["changed"] is False
+    demo, other = result["apps"]
+    assert demo["app"]["name"] == "demo-app" and other["app"]["name"] == "other-app"
+    assert demo["buildpacks"] == ["heroku-community/apt", "heroku/python"]
+    assert [(a["name"], a["plan"]) for a in demo["addons"]] == [("demo-cache", "heroku-redis:mini")]
+    assert demo["config_var_names"] == ["LOG_LEVEL", "REDIS_TLS_URL", "REDIS_URL", "TOKEN"]
+    assert "config_vars" not in demo
+    versions = [release["version"] for release in demo["releases"]]
+    assert len(versions) == 2 and versions == sorted(versions, reverse=True)
+    assert demo["releases"][0]["current"] is True
+    assert SECRET not in run.stdout and SECRET not in run.stderr
+    assert len(heroku.writes()) == writes
+
+
+def test_include_values_without_no_log_is_refused(heroku, playbook, two_apps):
+    run = playbook([info_task(name="demo-app", include_values=True)])
+    result = run.result("info")
+    assert result["failed"] is True
+    assert result["msg"].startswith("include_values: ")
+    assert "no_log" in result["msg"]
+    assert SECRET not in run.stdout
+
+
+def test_include_values_under_no_log_reaches_later_tasks_but_no_output(heroku, playbook, two_apps):
+    tasks = [
+        {**info_task(name="demo-app", include_values=True), "no_log": True},
+        {
+            "name": "use it",
+            "ansible.builtin.assert": {
+                "that": [f"info.apps[0].config_vars.TOKEN == '{SECRET[:8]}' ~ '{SECRET[8:]}'"],
+                "quiet": True,
+            },
+        },
+    ]
+    run = playbook(tasks, verbosity=4)
+    assert run.result("use it").get("failed") is not True, run.result("use it")
+    assert run.result("info").get("failed") is not True
+    assert SECRET not in run.stdout and SECRET not in run.stderr
+
+
+def test_unknown_app_fails_with_the_api_error(heroku, playbook, two_apps):
+    result = playbook([info_task(name="no-such-app")]).result("info")
+    assert result["failed"] is True
+    assert result["msg"].startswith("GET /apps/no-such-app: 404 not_found")
