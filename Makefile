@@ -15,7 +15,7 @@ export ANSIBLE_PYTHON_INTERPRETER := $(CURDIR)/$(BIN)/python
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help setup demo test lint ruff ansible-lint unit integration cli sanity molecule clean
+.PHONY: help setup demo test lint ruff ansible-lint unit cli integration sanity molecule clean
 
 help:
 	@echo "make demo   converge the local inventory against the Heroku emulator and moto"
@@ -41,19 +41,23 @@ $(AMAZON_AWS): requirements.yml | $(STAMP)
 demo: setup
 	$(BIN)/python scripts/demo.py
 
-test: lint unit integration sanity molecule
+test: lint unit cli integration sanity molecule
 
 lint: ruff ansible-lint
 
 ruff: setup
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check heroku_emulator tests scripts
+	$(BIN)/ruff format --check .
 
 ansible-lint: setup
 	$(BIN)/ansible-lint --profile production --offline
 
 unit: setup
-	$(BIN)/pytest -q tests/unit tests/emulator
+	$(BIN)/pytest -q -m "not cli" tests/unit tests/emulator
+
+# The official Heroku CLI (npm package, installed into .cache) against the emulator.
+cli: setup
+	$(BIN)/pytest -q -m cli tests/emulator/test_cli.py
 
 integration: setup
 	$(BIN)/pytest -q tests/integration

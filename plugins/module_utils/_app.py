@@ -277,7 +277,7 @@ def validate_app(spec):
     if spec.get("buildpacks") is not None:
         validate_buildpacks(spec["buildpacks"], "buildpacks")
     if spec.get("config_vars") is not None:
-        _, warnings = normalize_config(spec["config_vars"], field_name="config_vars")
+        warnings = normalize_config(spec["config_vars"], field_name="config_vars")[1]
     if spec.get("addons") is not None:
         if not isinstance(spec["addons"], list):
             raise AppError("addons: must be a list of add-ons.")

@@ -19,7 +19,7 @@ description:
     M(herokuops.platform.addon), M(herokuops.platform.config_vars) and
     M(herokuops.platform.formation).
 author:
-  - herokuops.platform contributors
+  - herokuops maintainers (@herokuops)
 extends_documentation_fragment:
   - herokuops.platform.heroku
 options:

@@ -14,7 +14,7 @@ description:
   - A registry name, its C(urn:buildpack:) form and the registry tarball URL Heroku reports for
     community buildpacks are the same buildpack.
 author:
-  - herokuops.platform contributors
+  - herokuops maintainers (@herokuops)
 extends_documentation_fragment:
   - herokuops.platform.heroku
 options:

@@ -17,7 +17,7 @@ description:
     be set or removed here; declaring one that would change is an error before any write, and
     O(exclusive) never removes them.
 author:
-  - herokuops.platform contributors
+  - herokuops maintainers (@herokuops)
 extends_documentation_fragment:
   - herokuops.platform.heroku
 options:

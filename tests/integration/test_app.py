@@ -121,7 +121,6 @@ BAD_INPUTS = [
     ({"name": "ok-app", "addons": ["heroku-postgresql"]}, "addons[0].plan"),
     ({"name": "ok-app", "formation": {"web": -1}}, "formation.web.quantity"),
     ({"name": "ok-app", "team": "no-such-team"}, "team"),
-    ({"name": "ok-app", "formation": {"web": 1}}, "formation.web"),
 ]
 
 
@@ -132,6 +131,25 @@ def test_bad_input_fails_naming_the_field_without_writing(heroku, playbook, spec
     assert result.get("failed") is True, result
     assert field in result["msg"], result["msg"]
     assert heroku.writes() == []
+
+
+def test_process_type_missing_from_the_deployed_release_is_refused(heroku, playbook, deployed_app):
+    writes_before = heroku.writes()
+    run = playbook(app_task(name=NAME, formation={"clock": 1}))
+    result = run.result("app")
+    assert result.get("failed") is True, result
+    assert "formation.clock" in result["msg"]
+    assert "web" in result["msg"]  # the types that do exist are named
+    assert heroku.writes() == writes_before
+
+
+def test_formation_of_a_never_deployed_app_waits_for_the_first_deploy(heroku, playbook):
+    run = playbook(app_task(name="fresh-app", formation={"web": 1}))
+    result = run.result("app")
+    assert result.get("failed") is not True, result
+    assert result["changed"] is True
+    assert any("first converge after a deploy" in w for w in result.get("warnings", []))
+    assert [(w["method"], w["path"]) for w in heroku.writes()] == [("POST", "/apps")]
 
 
 # -- a whole app ------------------------------------------------------------------------------
