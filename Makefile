@@ -60,7 +60,7 @@ cli: setup
 	$(BIN)/pytest -q -m cli tests/emulator/test_cli.py
 
 integration: setup
-	$(BIN)/pytest -q tests/integration
+	$(BIN)/pytest -q -n auto tests/integration
 
 sanity: setup
 	scripts/sanity.sh
