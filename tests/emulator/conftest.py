@@ -5,34 +5,11 @@ import pytest
 from heroku_emulator import resources
 from heroku_emulator.schema import Schema, find_schema_file
 from heroku_emulator.server import STRICT_LINKS_EXERCISED
-from tests.support.emulator import RunningEmulator
 
 EMULATOR_TESTS = Path(__file__).resolve().parent
 COVERAGE_MARK = "emulator_link_coverage"
 DESELECTED = pytest.StashKey[list]()
 WORKER_OUTPUT_KEY = "heroku_emulator_links_exercised"
-
-
-@pytest.fixture(scope="session")
-def running_emulator():
-    emulator = RunningEmulator()
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture
-def heroku(running_emulator):
-    """A strict emulator (responses validated against the schema), emptied for each test."""
-    running_emulator.reset()
-    return running_emulator
-
-
-@pytest.fixture
-def app(heroku):
-    """An app named `demo-app` in eu; returns its JSON."""
-    response = heroku.post("/apps", {"name": "demo-app", "region": "eu"})
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 # -- Schema coverage accounting ------------------------------------------------------------

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.emulator import RunningEmulator
 from tests.support.playbook import PYTHON, ROOT, run_playbook
 
 CALLBACKS = Path(__file__).resolve().parent / "callback_plugins"
@@ -17,26 +16,17 @@ COLLECTION = ROOT / ".collections" / "ansible_collections" / "herokuops" / "plat
 
 
 @pytest.fixture(scope="session")
-def integration_emulator():
+def ansible_ready():
+    """ansible-playbook and this collection are where the runs expect them."""
     ansible_playbook = Path(PYTHON).parent / "ansible-playbook"
     assert ansible_playbook.exists(), f"ansible-playbook not found at {ansible_playbook}"
     assert (COLLECTION / "plugins" / "modules").is_dir(), (
         f"collection herokuops.platform not found at {COLLECTION}"
     )
-    emulator = RunningEmulator()
-    yield emulator
-    emulator.stop()
 
 
 @pytest.fixture
-def heroku(integration_emulator):
-    """A strict emulator (responses validated against the schema), emptied for each test."""
-    integration_emulator.reset()
-    return integration_emulator
-
-
-@pytest.fixture
-def playbook(heroku, tmp_path):
+def playbook(ansible_ready, heroku, tmp_path):
     """playbook(tasks, **options) runs ansible-playbook on localhost against `heroku`."""
 
     def run(tasks, *, json_output=True, env=None, **options):
@@ -47,11 +37,3 @@ def playbook(heroku, tmp_path):
         )
 
     return run
-
-
-@pytest.fixture
-def demo_app(heroku):
-    """An app named `demo-app` in eu, created through the API; returns its JSON."""
-    response = heroku.post("/apps", {"name": "demo-app", "region": "eu"})
-    assert response.status_code == 201, response.text
-    return response.json()

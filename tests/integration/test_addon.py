@@ -21,7 +21,7 @@ def config_of(heroku, app="demo-app"):
     return heroku.get(f"/apps/{app}/config-vars").json()
 
 
-def test_first_run_provisions_and_waits_second_run_writes_nothing(heroku, playbook, demo_app):
+def test_first_run_provisions_and_waits_second_run_writes_nothing(heroku, playbook, app):
     first = playbook(task(plan=PG, name="demo-db"))
     result = first.result("addon")
     assert result["changed"] is True, result
@@ -46,7 +46,7 @@ def test_first_run_provisions_and_waits_second_run_writes_nothing(heroku, playbo
     ]
 
 
-def test_matching_by_service_without_a_name(heroku, playbook, demo_app):
+def test_matching_by_service_without_a_name(heroku, playbook, app):
     heroku.post("/apps/demo-app/addons", {"plan": "heroku-redis:mini"})
     writes = len(heroku.writes())
     run = playbook(task(plan="heroku-redis:mini"))
@@ -54,12 +54,12 @@ def test_matching_by_service_without_a_name(heroku, playbook, demo_app):
     assert len(heroku.writes()) == writes
 
 
-def test_wait_false_returns_while_provisioning(heroku, playbook, demo_app):
+def test_wait_false_returns_while_provisioning(heroku, playbook, app):
     run = playbook(task(plan="heroku-redis:mini", wait=False))
     assert run.result("addon")["addon"]["state"] == "provisioning"
 
 
-def test_check_mode_reports_the_creation_and_writes_nothing(heroku, playbook, demo_app):
+def test_check_mode_reports_the_creation_and_writes_nothing(heroku, playbook, app):
     run = playbook(task(plan=PG, name="demo-db"), check=True, diff=True)
     result = run.result("addon")
     assert result["changed"] is True
@@ -69,7 +69,7 @@ def test_check_mode_reports_the_creation_and_writes_nothing(heroku, playbook, de
     assert addons_of(heroku) == []
 
 
-def test_plan_change_is_one_patch_in_place(heroku, playbook, demo_app):
+def test_plan_change_is_one_patch_in_place(heroku, playbook, app):
     created = heroku.post("/apps/demo-app/addons", {"plan": PG, "name": "demo-db"}).json()
     heroku.advance(5)
     writes = len(heroku.writes())
@@ -86,13 +86,13 @@ def test_plan_change_is_one_patch_in_place(heroku, playbook, demo_app):
     assert (addon["id"], addon["plan"]["name"]) == (created["id"], "heroku-postgresql:essential-1")
 
 
-def test_attachment_name_names_the_config_vars(heroku, playbook, demo_app):
+def test_attachment_name_names_the_config_vars(heroku, playbook, app):
     run = playbook(task(plan=PG, attachment_name="analytics_db"))
     assert run.result("addon")["addon"]["config_vars"] == ["ANALYTICS_DB_URL"]
     assert "ANALYTICS_DB_URL" in config_of(heroku)
 
 
-def test_data_addon_absent_needs_confirm_then_deletes(heroku, playbook, demo_app):
+def test_data_addon_absent_needs_confirm_then_deletes(heroku, playbook, app):
     heroku.post("/apps/demo-app/addons", {"plan": PG, "name": "demo-db"})
     heroku.advance(5)
     writes = len(heroku.writes())
@@ -111,7 +111,7 @@ def test_data_addon_absent_needs_confirm_then_deletes(heroku, playbook, demo_app
     assert again.result("remove")["changed"] is False
 
 
-def test_non_data_addon_absent_needs_no_confirm(heroku, playbook, demo_app):
+def test_non_data_addon_absent_needs_no_confirm(heroku, playbook, app):
     heroku.post("/apps/demo-app/addons", {"plan": "papertrail:choklad"})
     run = playbook(task(plan="papertrail:choklad", state="absent"))
     assert run.result("addon")["changed"] is True
@@ -138,7 +138,7 @@ def test_non_data_addon_absent_needs_no_confirm(heroku, playbook, demo_app):
     ],
 )
 def test_bad_input_fails_naming_the_field_without_writing(
-    heroku, playbook, demo_app, args, field, detail
+    heroku, playbook, app, args, field, detail
 ):
     writes = len(heroku.writes())
     run = playbook(task(**args))
@@ -150,7 +150,7 @@ def test_bad_input_fails_naming_the_field_without_writing(
     assert len(heroku.writes()) == writes
 
 
-def test_retired_plan_fails_in_check_mode_too(heroku, playbook, demo_app):
+def test_retired_plan_fails_in_check_mode_too(heroku, playbook, app):
     run = playbook(task(plan="heroku-redis:hobby-dev"), check=True)
     result = run.result("addon")
     assert result["failed"] is True

@@ -81,7 +81,7 @@ def test_check_mode_create_makes_no_write(heroku, playbook):
     assert heroku.get("/apps/plain-app").status_code == 404
 
 
-def test_region_change_is_an_error_and_stack_change_a_warning(heroku, playbook, demo_app):
+def test_region_change_is_an_error_and_stack_change_a_warning(heroku, playbook, app):
     moved = playbook(app_task(name="demo-app", region="us")).result("app")
     assert moved["failed"] is True and "region" in moved["msg"]
     restacked = playbook(app_task(name="demo-app", stack="heroku-22")).result("app")
@@ -90,7 +90,7 @@ def test_region_change_is_an_error_and_stack_change_a_warning(heroku, playbook, 
     assert [w["method"] for w in heroku.writes()] == ["POST"]  # only the fixture's app
 
 
-def test_build_stack_and_acm_change_in_place(heroku, playbook, demo_app):
+def test_build_stack_and_acm_change_in_place(heroku, playbook, app):
     run = playbook(app_task(name="demo-app", build_stack="heroku-22", acm=True), diff=True)
     result = run.result("app")
     assert result["changed"] is True
@@ -99,7 +99,7 @@ def test_build_stack_and_acm_change_in_place(heroku, playbook, demo_app):
     assert app["acm"] is True
 
 
-def test_absent_with_confirm_deletes(heroku, playbook, demo_app):
+def test_absent_with_confirm_deletes(heroku, playbook, app):
     run = playbook(app_task(name="demo-app", state="absent", confirm="demo-app"))
     assert run.result("app")["changed"] is True
     assert heroku.get("/apps/demo-app").status_code == 404

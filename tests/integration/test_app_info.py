@@ -8,7 +8,7 @@ SECRET = "planted-secret-a91c2e"
 
 
 @pytest.fixture
-def two_apps(heroku, demo_app):
+def two_apps(heroku, app):
     heroku.post("/apps", {"name": "other-app"})
     heroku.patch("/apps/demo-app/config-vars", {"TOKEN": SECRET, "LOG_LEVEL": "INFO"})
     heroku.put(

@@ -21,7 +21,7 @@ def installed(heroku):
     return [item["buildpack"]["name"] for item in sorted(answer, key=lambda i: i["ordinal"])]
 
 
-def test_first_run_changes_second_run_writes_nothing(heroku, playbook, demo_app):
+def test_first_run_changes_second_run_writes_nothing(heroku, playbook, app):
     first = playbook(task(WANTED))
     assert first.result("buildpacks")["changed"] is True
     assert installed(heroku) == WANTED
@@ -34,7 +34,7 @@ def test_first_run_changes_second_run_writes_nothing(heroku, playbook, demo_app)
     assert [r["method"] for r in heroku.requests_log()[before:]] == ["GET"]
 
 
-def test_tarball_url_form_counts_as_the_registry_name(heroku, playbook, demo_app):
+def test_tarball_url_form_counts_as_the_registry_name(heroku, playbook, app):
     heroku.put(
         "/apps/demo-app/buildpack-installations",
         {"updates": [{"buildpack": b} for b in WANTED]},
@@ -47,7 +47,7 @@ def test_tarball_url_form_counts_as_the_registry_name(heroku, playbook, demo_app
     assert len(heroku.writes()) == writes
 
 
-def test_order_change_is_one_put(heroku, playbook, demo_app):
+def test_order_change_is_one_put(heroku, playbook, app):
     playbook(task(WANTED))
     run = playbook(task(list(reversed(WANTED))), diff=True)
     result = run.result("buildpacks")
@@ -57,7 +57,7 @@ def test_order_change_is_one_put(heroku, playbook, demo_app):
     assert len([w for w in heroku.writes() if w["method"] == "PUT"]) == 2
 
 
-def test_check_mode_reports_change_without_writing(heroku, playbook, demo_app):
+def test_check_mode_reports_change_without_writing(heroku, playbook, app):
     run = playbook(task(WANTED), check=True)
     assert run.result("buildpacks")["changed"] is True
     assert installed(heroku) == []
@@ -65,7 +65,7 @@ def test_check_mode_reports_change_without_writing(heroku, playbook, demo_app):
 
 
 @pytest.mark.parametrize("bad", [["python"], ["heroku/python", "heroku/python"], [""]])
-def test_bad_buildpack_fails_naming_the_entry(heroku, playbook, demo_app, bad):
+def test_bad_buildpack_fails_naming_the_entry(heroku, playbook, app, bad):
     run = playbook(task(bad))
     result = run.result("buildpacks")
     assert result["failed"] is True

@@ -15,7 +15,7 @@ def config_of(heroku, app="demo-app"):
     return heroku.get(f"/apps/{app}/config-vars").json()
 
 
-def test_first_run_changes_second_run_writes_nothing(heroku, playbook, demo_app):
+def test_first_run_changes_second_run_writes_nothing(heroku, playbook, app):
     spec = {"config": {"TOKEN": SECRET, "LOG_LEVEL": "INFO", "WORKERS": 2, "DEBUG": False}}
     first = playbook(task(**spec))
     result = first.result("config")
@@ -37,14 +37,14 @@ def test_first_run_changes_second_run_writes_nothing(heroku, playbook, demo_app)
     assert len(heroku.writes()) == 2
 
 
-def test_check_mode_reports_change_without_writing(heroku, playbook, demo_app):
+def test_check_mode_reports_change_without_writing(heroku, playbook, app):
     run = playbook(task(config={"NEW_VAR": "x"}), check=True)
     assert run.result("config")["changed"] is True
     assert [w["method"] for w in heroku.writes()] == ["POST"]  # only the fixture's app
     assert "NEW_VAR" not in config_of(heroku)
 
 
-def test_diff_shows_changed_keys_with_values_masked(heroku, playbook, demo_app):
+def test_diff_shows_changed_keys_with_values_masked(heroku, playbook, app):
     heroku.patch("/apps/demo-app/config-vars", {"KEEP": "same", "ROTATE": "old-value"})
     run = playbook(task(config={"KEEP": "same", "ROTATE": SECRET, "ADDED": "v"}), diff=True)
     diff = run.result("config")["diff"]
@@ -57,7 +57,7 @@ def test_diff_shows_changed_keys_with_values_masked(heroku, playbook, demo_app):
     assert SECRET not in run.stdout and "old-value" not in run.stdout
 
 
-def test_exclusive_removes_undeclared_but_keeps_addon_vars(heroku, playbook, demo_app):
+def test_exclusive_removes_undeclared_but_keeps_addon_vars(heroku, playbook, app):
     heroku.patch("/apps/demo-app/config-vars", {"STALE": "1", "KEEP": "k"})
     addon = heroku.post("/apps/demo-app/addons", {"plan": "heroku-postgresql:essential-0"})
     assert addon.status_code in (201, 202), addon.text
@@ -71,7 +71,7 @@ def test_exclusive_removes_undeclared_but_keeps_addon_vars(heroku, playbook, dem
     assert set(config) == {"KEEP", "DATABASE_URL"}
 
 
-def test_setting_an_addon_owned_var_fails_before_writing(heroku, playbook, demo_app):
+def test_setting_an_addon_owned_var_fails_before_writing(heroku, playbook, app):
     heroku.post("/apps/demo-app/addons", {"plan": "heroku-postgresql:essential-0"})
     heroku.advance(5)
     writes_before = len(heroku.writes())
@@ -82,7 +82,7 @@ def test_setting_an_addon_owned_var_fails_before_writing(heroku, playbook, demo_
     assert len(heroku.writes()) == writes_before
 
 
-def test_absent_removes_listed_keys_only(heroku, playbook, demo_app):
+def test_absent_removes_listed_keys_only(heroku, playbook, app):
     heroku.patch("/apps/demo-app/config-vars", {"A": "1", "B": "2"})
     run = playbook(task(config={"A": None, "MISSING": None}, state="absent"))
     assert run.result("config")["changed"] is True
@@ -100,7 +100,7 @@ def test_absent_removes_listed_keys_only(heroku, playbook, demo_app):
         ({"EMPTY": None}, "config.EMPTY"),
     ],
 )
-def test_bad_config_fails_naming_the_key_without_writing(heroku, playbook, demo_app, config, field):
+def test_bad_config_fails_naming_the_key_without_writing(heroku, playbook, app, config, field):
     run = playbook(task(config=config))
     result = run.result("config")
     assert result["failed"] is True
@@ -108,7 +108,7 @@ def test_bad_config_fails_naming_the_key_without_writing(heroku, playbook, demo_
     assert heroku.writes() == [{"method": "POST", "path": "/apps", "status": 201}]
 
 
-def test_planted_secret_never_appears_in_verbose_output(heroku, playbook, demo_app):
+def test_planted_secret_never_appears_in_verbose_output(heroku, playbook, app):
     run = playbook(task(config={"TOKEN": SECRET}), json_output=False, verbosity=4, diff=True)
     assert run.rc == 0, run.stdout[-2000:]
     assert config_of(heroku)["TOKEN"] == SECRET

@@ -24,7 +24,7 @@ def formation_of(heroku):
 
 
 @pytest.fixture
-def deployed(heroku, demo_app, tmp_path):
+def deployed(heroku, app, tmp_path):
     """demo-app released with a web and a worker process type (web=1, worker=0)."""
     deploy_procfile(heroku, "demo-app", PROCFILE, tmp_path)
     assert formation_of(heroku) == {"web": (1, "basic"), "worker": (0, "basic")}

@@ -17,32 +17,12 @@ from ansible_collections.herokuops.platform.plugins.module_utils._client import 
     retry_after_seconds,
 )
 
-from tests.support.emulator import API_KEY, RunningEmulator
+from tests.support.emulator import API_KEY
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 # -- fixtures ---------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def running_emulator():
-    emulator = RunningEmulator()
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture
-def heroku(running_emulator):
-    running_emulator.reset()
-    return running_emulator
-
-
-@pytest.fixture
-def app(heroku):
-    response = heroku.post("/apps", {"name": "demo-app", "region": "eu"})
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
 class FakeClock:
     """Records every wait instead of sleeping; optionally moves the emulator's clock too."""
 

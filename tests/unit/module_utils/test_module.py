@@ -17,22 +17,9 @@ from ansible_collections.herokuops.platform.plugins.module_utils._module import 
     netrc_api_key,
 )
 
-from tests.support.emulator import API_KEY, RunningEmulator
+from tests.support.emulator import API_KEY
 
 NETRC_KEY = "0a1b2c3d-from-netrc"
-
-
-@pytest.fixture(scope="module")
-def running_emulator():
-    emulator = RunningEmulator()
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture
-def heroku(running_emulator):
-    running_emulator.reset()
-    return running_emulator
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,27 @@
+"""Fixtures every test directory shares: one strict in-process emulator per session."""
+
+import pytest
+
+from tests.support.emulator import RunningEmulator
+
+
+@pytest.fixture(scope="session")
+def running_emulator():
+    emulator = RunningEmulator()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def heroku(running_emulator):
+    """A strict emulator (responses validated against the schema), emptied for each test."""
+    running_emulator.reset()
+    return running_emulator
+
+
+@pytest.fixture
+def app(heroku):
+    """An app named `demo-app` in eu, created through the API; returns its JSON."""
+    response = heroku.post("/apps", {"name": "demo-app", "region": "eu"})
+    assert response.status_code == 201, response.text
+    return response.json()
