@@ -24,6 +24,7 @@ RANGE = re.compile(
 DEFAULT_PAGE = 200
 MAX_PAGE = 1000
 CONTROL_PREFIX = "/__emulator/"
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 FAULT_IDS = {
     429: "rate_limit",
     500: "internal_server_error",
@@ -128,6 +129,9 @@ class Emulator:
                 "path": re.compile(body.get("path") or ".*"),
                 "status": int(body.get("status", 503)),
                 "times": int(body.get("times", 1)),
+                # every=N: only every Nth matching request fails (the others pass).
+                "every": max(1, int(body.get("every", 1))),
+                "seen": 0,
             }
             with self.lock:
                 self.faults.append(fault)
@@ -170,9 +174,15 @@ class Emulator:
             for fault in self.faults:
                 if fault["times"] <= 0:
                     continue
-                if fault["method"] and fault["method"] != method:
+                wanted = fault["method"]
+                if wanted == "WRITE" and method not in WRITE_METHODS:
+                    continue
+                if wanted not in (None, "WRITE") and wanted != method:
                     continue
                 if not fault["path"].search(path):
+                    continue
+                fault["seen"] += 1
+                if fault["seen"] % fault["every"]:
                     continue
                 fault["times"] -= 1
                 return fault["status"]

@@ -121,6 +121,15 @@ class HerokuModule:
     def exit_json(self, **kwargs):
         self.module.exit_json(**kwargs)
 
+    def result_from(self, outcome, diff_header, **fields):
+        """A module result from a reconciler's Outcome: warnings said, the diff with --diff."""
+        for warning in outcome.warnings:
+            self.warn(warning)
+        result = {"changed": outcome.changed, **fields}
+        if self.diff_mode:
+            result["diff"] = outcome.diff(diff_header)
+        return result
+
     def run(self, function):
         """Call ``function(self)``; exit with the dict it returns (if it did not exit itself).
 

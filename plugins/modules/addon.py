@@ -18,6 +18,7 @@ description:
   - Returns config var names only, never their values.
 extends_documentation_fragment:
   - herokuops.platform.heroku
+  - herokuops.platform.attributes
 author:
   - herokuops maintainers (@herokuops)
 options:
@@ -70,13 +71,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-attributes:
-  check_mode:
-    description: Reports what would change without writing anything (reads still happen).
-    support: full
-  diff_mode:
-    description: Returns the managed state before and after the change.
-    support: full
 notes:
   - Heroku cannot change provisioning options or the attachment name of an existing add-on;
     recreate it or use M(herokuops.platform.addon_attachment) for another attachment.
@@ -169,14 +163,9 @@ def run(heroku):
         wait_timeout=params["wait_timeout"],
         field_prefix=None,
     )
-    for warning in outcome.warnings:
-        heroku.warn(warning)
-    result = {"changed": outcome.changed}
-    if outcome.result["addons"]:
-        result["addon"] = outcome.result["addons"][0]
-    if heroku.diff_mode:
-        result["diff"] = outcome.diff(f"add-ons of {params['app']}")
-    return result
+    addons = outcome.result["addons"]
+    fields = {"addon": addons[0]} if addons else {}
+    return heroku.result_from(outcome, f"add-ons of {params['app']}", **fields)
 
 
 def main():

@@ -18,6 +18,7 @@ description:
     with M(herokuops.platform.addon) instead).
 extends_documentation_fragment:
   - herokuops.platform.heroku
+  - herokuops.platform.attributes
 author:
   - herokuops maintainers (@herokuops)
 options:
@@ -47,13 +48,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-attributes:
-  check_mode:
-    description: Reports what would change without writing anything (reads still happen).
-    support: full
-  diff_mode:
-    description: Returns the managed state before and after the change.
-    support: full
 seealso:
   - module: herokuops.platform.addon
 """
@@ -118,10 +112,8 @@ def run(heroku):
     outcome = reconcile_attachment(
         heroku.client, params["app"], desired, check_mode=heroku.check_mode
     )
-    result = {"changed": outcome.changed, "attachment": outcome.result["attachment"]}
-    if heroku.diff_mode:
-        result["diff"] = outcome.diff(f"attachments of {params['addon']} to {params['app']}")
-    return result
+    header = f"attachments of {params['addon']} to {params['app']}"
+    return heroku.result_from(outcome, header, attachment=outcome.result["attachment"])
 
 
 def main():

@@ -22,6 +22,7 @@ author:
   - herokuops maintainers (@herokuops)
 extends_documentation_fragment:
   - herokuops.platform.heroku
+  - herokuops.platform.attributes
 options:
   name:
     description:

@@ -17,6 +17,7 @@ author:
   - herokuops maintainers (@herokuops)
 extends_documentation_fragment:
   - herokuops.platform.heroku
+  - herokuops.platform.attributes
 options:
   app:
     description:
@@ -65,10 +66,7 @@ def run(heroku):
     outcome = reconcile_buildpacks(
         heroku.client, params["app"], params["buildpacks"], check_mode=heroku.check_mode
     )
-    result = {"changed": outcome.changed, **outcome.result}
-    if heroku.diff_mode:
-        result["diff"] = outcome.diff(f"buildpacks of {params['app']}")
-    return result
+    return heroku.result_from(outcome, f"buildpacks of {params['app']}", **outcome.result)
 
 
 def main():

@@ -20,6 +20,7 @@ author:
   - herokuops maintainers (@herokuops)
 extends_documentation_fragment:
   - herokuops.platform.heroku
+  - herokuops.platform.attributes
 options:
   app:
     description:
@@ -128,12 +129,7 @@ def run(heroku):
         exclusive=params["exclusive"],
         show_values=params["show_values"],
     )
-    for warning in outcome.warnings:
-        heroku.warn(warning)
-    result = {"changed": outcome.changed, **outcome.result}
-    if heroku.diff_mode:
-        result["diff"] = outcome.diff(f"config vars of {params['app']}")
-    return result
+    return heroku.result_from(outcome, f"config vars of {params['app']}", **outcome.result)
 
 
 def main():

@@ -19,6 +19,7 @@ description:
     check mode. Sizes are compared without case (V(Standard-1X) equals V(standard-1x)).
 extends_documentation_fragment:
   - herokuops.platform.heroku
+  - herokuops.platform.attributes
 author:
   - herokuops maintainers (@herokuops)
 options:
@@ -35,13 +36,6 @@ options:
       - Retired sizes (V(free), V(hobby)) are refused with the size to use instead.
     type: dict
     required: true
-attributes:
-  check_mode:
-    description: Reports what would change without writing anything (reads still happen).
-    support: full
-  diff_mode:
-    description: Returns the managed state before and after the change.
-    support: full
 seealso:
   - module: herokuops.platform.app
 """
@@ -103,10 +97,7 @@ def run(heroku):
     outcome = reconcile_formation(
         heroku.client, params["app"], params["formation"], check_mode=heroku.check_mode
     )
-    result = {"changed": outcome.changed, **outcome.result}
-    if heroku.diff_mode:
-        result["diff"] = outcome.diff(f"formation of {params['app']}")
-    return result
+    return heroku.result_from(outcome, f"formation of {params['app']}", **outcome.result)
 
 
 def main():

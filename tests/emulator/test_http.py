@@ -557,3 +557,13 @@ def test_python_dash_m_entry_point_shows_help():
     )
     assert result.returncode == 0
     assert "--state-file" in result.stdout
+
+
+def test_every_nth_matching_write_fails_once(heroku, app):
+    heroku.inject_fault(method="WRITE", status=503, times=2, every=2)
+    statuses = [
+        heroku.patch("/apps/demo-app/config-vars", {"K": str(n)}).status_code for n in range(5)
+    ]
+    # GETs do not count as writes and are never failed by this fault.
+    assert heroku.get("/apps/demo-app").status_code == 200
+    assert statuses == [200, 503, 200, 503, 200]

@@ -61,8 +61,10 @@ class RunningEmulator:
     def writes(self):
         return [entry for entry in self.requests_log() if entry["method"] in WRITE_METHODS]
 
-    def inject_fault(self, method=None, path=".*", status=503, times=1):
-        body = {"method": method, "path": path, "status": status, "times": times}
+    def inject_fault(self, method=None, path=".*", status=503, times=1, every=1):
+        """The next `times` matching requests fail with `status`; with `every`=N, only every
+        Nth matching one does. `method` may be WRITE for any of POST, PUT, PATCH, DELETE."""
+        body = {"method": method, "path": path, "status": status, "times": times, "every": every}
         requests.post(self.url + "/__emulator/faults", json=body, timeout=10).raise_for_status()
 
     def advance(self, seconds):
