@@ -1,4 +1,4 @@
-"""Shared fixtures: an emulator per session (reset for each test) and a playbook runner."""
+"""The playbook runner; the emulator fixtures come from tests/conftest.py."""
 
 from pathlib import Path
 
@@ -6,12 +6,6 @@ import pytest
 
 from tests.support.playbook import PYTHON, ROOT, run_playbook
 
-CALLBACKS = Path(__file__).resolve().parent / "callback_plugins"
-# ansible-core has no `json` stdout callback any more; ours prints the same report shape.
-JSON_CALLBACK_ENV = {
-    "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS),
-    "ANSIBLE_STDOUT_CALLBACK": "json_report",
-}
 COLLECTION = ROOT / ".collections" / "ansible_collections" / "herokuops" / "platform"
 
 
@@ -29,11 +23,7 @@ def ansible_ready():
 def playbook(ansible_ready, heroku, tmp_path):
     """playbook(tasks, **options) runs ansible-playbook on localhost against `heroku`."""
 
-    def run(tasks, *, json_output=True, env=None, **options):
-        extra = dict(JSON_CALLBACK_ENV) if json_output else {}
-        extra.update(env or {})
-        return run_playbook(
-            tmp_path, tasks, heroku.url, json_output=json_output, env=extra, **options
-        )
+    def run(tasks, **options):
+        return run_playbook(tmp_path, tasks, heroku.url, **options)
 
     return run

@@ -17,7 +17,7 @@ def planted_key():
 
 @pytest.fixture
 def dwh_with_database(heroku, tmp_path):
-    """App `dwh` with a provisioned Postgres named `dwh-db` and a web/worker slug; app `metabase`."""
+    """App `dwh` (a provisioned Postgres `dwh-db`, a web/worker slug) and app `metabase`."""
     for name in ("dwh", "metabase"):
         assert heroku.post("/apps", {"name": name}).status_code == 201
     created = heroku.post(

@@ -1,7 +1,7 @@
 """Run real ansible-playbook against the emulator and read per-task results.
 
-Results come from Ansible's ``json`` stdout callback, so tests assert on ``changed``,
-``failed``, ``msg`` and each module's return values, not on text scraping.
+Results come from a JSON stdout callback (callback_plugins/json_report.py), so tests assert
+on ``changed``, ``failed``, ``msg`` and each module's return values, not on text scraping.
 """
 
 import json
@@ -16,6 +16,12 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
+# ansible-core ships no `json` stdout callback (it lives in ansible.posix): ours prints the
+# same report shape.
+JSON_REPORT_ENV = {
+    "ANSIBLE_CALLBACK_PLUGINS": str(Path(__file__).resolve().parent / "callback_plugins"),
+    "ANSIBLE_STDOUT_CALLBACK": "json_report",
+}
 
 
 @dataclass
@@ -109,7 +115,7 @@ def run_playbook(
         command.append("-" + "v" * verbosity)
     if extra_vars:
         command += ["-e", json.dumps(extra_vars)]
-    extra_env = {"ANSIBLE_STDOUT_CALLBACK": "json"} if json_output else {}
+    extra_env = dict(JSON_REPORT_ENV) if json_output else {}
     extra_env.update(env or {})
     completed = subprocess.run(
         command,
