@@ -131,8 +131,23 @@ def addon_plan_names(call, app_id):
     return sorted(set(names))
 
 
+def attachment_snapshot(call, app_id):
+    """Every attachment's vars on the app, provisioned or not, as a release records them."""
+    snapshot = {}
+    for attachment in call.store.find("attachments", app_id=app_id):
+        addon = call.store.get("addons", attachment["addon_id"])
+        if addon is not None:
+            for suffix in catalog.SERVICES[addon["service"]]["vars"]:
+                snapshot[attachment["name"] + suffix] = addon["secrets"][suffix]
+    return snapshot
+
+
 def create_release(call, app, description, slug_id=None, release_phase=False, config=None):
-    """A new release; it keeps the current slug unless given one. Returns the record."""
+    """A new release; it keeps the current slug unless given one. Returns the record.
+
+    `config` holds the plain vars (what a rollback restores); the add-on vars of the moment
+    are kept apart, since a rollback does not bring old add-on credentials back.
+    """
     previous = releases_of(call, app["id"])
     if slug_id is None and previous:
         slug_id = previous[-1].get("slug_id")
@@ -147,6 +162,7 @@ def create_release(call, app, description, slug_id=None, release_phase=False, co
             "description": description,
             "slug_id": slug_id,
             "config": config,
+            "addon_config": attachment_snapshot(call, app["id"]),
             "addon_plan_names": addon_plan_names(call, app["id"]),
             "created_at": now,
             "updated_at": now,

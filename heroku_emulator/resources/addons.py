@@ -318,18 +318,6 @@ def choose_attachment_name(call, app, service, requested):
     return f"{kind}_{random.choice(free)}"
 
 
-def release_config(call, app_id):
-    """The config a release records: plain vars plus every attachment's vars."""
-    merged = dict(plain_config(call, app_id))
-    for attachment in call.store.find("attachments", app_id=app_id):
-        addon = call.store.get("addons", attachment["addon_id"])
-        if addon is None:
-            continue
-        for suffix in catalog.SERVICES[addon["service"]]["vars"]:
-            merged[attachment["name"] + suffix] = addon["secrets"][suffix]
-    return merged
-
-
 def attach(call, addon, app, name, namespace=None):
     """Attach an add-on to an app under `name` and release the app, as Heroku does."""
     now = call.now()
@@ -344,12 +332,7 @@ def attach(call, addon, app, name, namespace=None):
             "updated_at": now,
         },
     )
-    create_release(
-        call,
-        app,
-        f"Attach {name} (@ref:{addon['name']})",
-        config=release_config(call, app["id"]),
-    )
+    create_release(call, app, f"Attach {name} (@ref:{addon['name']})")
     return attachment
 
 
@@ -358,12 +341,7 @@ def detach(call, attachment):
     call.store.remove("attachments", attachment["id"])
     app = call.store.get("apps", attachment["app_id"])
     if app is not None:
-        create_release(
-            call,
-            app,
-            f"Detach {attachment['name']} (@ref:{addon['name']})",
-            config=release_config(call, app["id"]),
-        )
+        create_release(call, app, f"Detach {attachment['name']} (@ref:{addon['name']})")
 
 
 def check_confirm(confirm, expected):
@@ -491,7 +469,6 @@ def addon_update(call):
                 call,
                 attached_app,
                 f"Update {attachment['name']} by {service}:{plan}",
-                config=release_config(call, attached_app["id"]),
             )
     return render_addon(call, addon)
 

@@ -154,6 +154,14 @@ def app_delete(call):
 def delete_app_records(call, app):
     """Drop the app and everything that belongs to it, in every resource's table."""
     store = call.store
+    # Other apps lose the attachments of add-ons this app owns, each with a release.
+    owned = {addon["id"]: addon for addon in store.find("addons", app_id=app["id"])}
+    for attachment in store.all("attachments"):
+        other_app = store.get("apps", attachment["app_id"])
+        if attachment["addon_id"] in owned and other_app and other_app["id"] != app["id"]:
+            store.remove("attachments", attachment["id"])
+            addon_name = owned[attachment["addon_id"]]["name"]
+            create_release(call, other_app, f"Detach {attachment['name']} (@ref:{addon_name})")
     store.remove("apps", app["id"])
     store.table("config").pop(app["id"], None)
     store.table("buildpacks").pop(app["id"], None)
@@ -164,10 +172,6 @@ def delete_app_records(call, app):
             if isinstance(rec, dict) and rec.get("app_id") == app["id"]
         ]:
             del table[record_id]
-    # Attachments elsewhere of add-ons this app owned go with them.
-    for attachment in store.all("attachments"):
-        if store.get("addons", attachment["addon_id"]) is None:
-            store.remove("attachments", attachment["id"])
 
 
 @handles("app", "Enable ACM")
@@ -207,7 +211,7 @@ def config_info_for_release(call):
     identity = call.params[1]
     for release in call.store.find("releases", app_id=app["id"]):
         if identity in (release["id"], str(release["version"])):
-            return dict(release["config"])
+            return {**release.get("addon_config", {}), **release["config"]}
     raise not_found("release")
 
 

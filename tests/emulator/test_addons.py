@@ -293,6 +293,8 @@ def test_deleting_the_owner_app_removes_the_addon_and_shared_vars(heroku, dwh):
     assert heroku.get("/addons").json() == []
     assert heroku.get("/apps/reluvia-metabase/addon-attachments").json() == []
     assert heroku.get("/apps/reluvia-metabase/addons").json() == []
+    last = heroku.get("/apps/reluvia-metabase/releases").json()[-1]
+    assert last["description"] == f"Detach DATABASE (@ref:{dwh['name']})"
 
 
 # -- listing and resolution ------------------------------------------------------------------
@@ -389,3 +391,25 @@ def test_attachment_names_must_be_upper_case_words(heroku, app, name):
     assert response.status_code == 422
     assert name in response.json()["message"]
     assert heroku.get("/addons").json() == []
+
+
+def test_rollback_restores_plain_vars_but_never_copies_addon_vars(heroku, app):
+    addon = heroku.post("/apps/demo-app/addons", {"plan": "heroku-postgresql:essential-0"}).json()
+    heroku.advance(5)
+    heroku.patch("/apps/demo-app/config-vars", {"A": "1"})
+    with_a1 = heroku.get("/apps/demo-app/releases").json()[-1]
+    heroku.patch("/apps/demo-app/config-vars", {"A": "2"})
+    database_url = heroku.get("/apps/demo-app/config-vars").json()["DATABASE_URL"]
+    # A release's config includes the add-on vars it was made with.
+    recorded = heroku.get(f"/apps/demo-app/releases/{with_a1['id']}/config-vars").json()
+    assert recorded == {"A": "1", "DATABASE_URL": database_url}
+
+    rollback = heroku.post("/apps/demo-app/releases", {"release": with_a1["id"]})
+    assert rollback.status_code == 201, rollback.text
+    assert heroku.get("/apps/demo-app/config-vars").json() == {
+        "A": "1",
+        "DATABASE_URL": database_url,
+    }
+    # Deleting the add-on takes DATABASE_URL away: the rollback did not make it a plain var.
+    assert heroku.delete(f"/apps/demo-app/addons/{addon['id']}").status_code == 200
+    assert heroku.get("/apps/demo-app/config-vars").json() == {"A": "1"}
