@@ -43,6 +43,9 @@ def converge(env, label):
     )
     recap = completed.stdout[completed.stdout.find("PLAY RECAP") :]
     print(recap.strip() or completed.stdout[-3000:])
+    output = completed.stdout + completed.stderr
+    for warning in sorted({line.strip() for line in output.splitlines() if "WARNING]" in line}):
+        print(warning)
     if completed.returncode != 0:
         print(completed.stdout[-6000:], completed.stderr[-3000:], sep="\n")
         raise SystemExit(f"converge failed (exit {completed.returncode})")
