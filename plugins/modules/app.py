@@ -106,8 +106,8 @@ options:
       - Process type to quantity, or to a mapping with C(quantity) and C(size), as in
         M(herokuops.platform.formation). Process types must be in the current release; a
         process type the release lacks is an error.
-      - An app that has never been deployed has no process types yet: the formation is then
-        left for the first converge after a deploy, with a warning, so a new app can be
+      - An app that has never been deployed has no process types yet, so its formation is
+        left for the first converge after a deploy, with a warning; a new app can be
         declared whole before its code is pushed.
     type: dict
 notes:
