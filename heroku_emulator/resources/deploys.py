@@ -644,7 +644,10 @@ def dynos_of_type(call, app, process_type):
     return dynos
 
 
+# Heroku starts a stopped formation dyno again (scaling to 0 is what stops it for good), so
+# stopping and restarting both replace the dyno with a new one.
 @handles("dyno", "Restart")
+@handles("dyno", "Stop")
 def dyno_restart(call):
     app = settled_app(call, call.params[0])
     replace_dyno(call, find_dyno(call, app, call.params[1]))
@@ -652,6 +655,7 @@ def dyno_restart(call):
 
 
 @handles("dyno", "Restart formation")
+@handles("dyno", "Stop formation")
 def dyno_restart_formation(call):
     app = settled_app(call, call.params[0])
     for dyno in dynos_of_type(call, app, call.params[1]):
@@ -664,21 +668,5 @@ def dyno_restart_all(call):
     app = settled_app(call, call.params[0])
     # One-off dynos are not restarted: they run their command once.
     for dyno in formation_dynos(call, app):
-        replace_dyno(call, dyno)
-    return 202, {}
-
-
-@handles("dyno", "Stop")
-def dyno_stop(call):
-    app = settled_app(call, call.params[0])
-    # Heroku starts a stopped formation dyno again; scaling to 0 is what stops it for good.
-    replace_dyno(call, find_dyno(call, app, call.params[1]))
-    return 202, {}
-
-
-@handles("dyno", "Stop formation")
-def dyno_stop_formation(call):
-    app = settled_app(call, call.params[0])
-    for dyno in dynos_of_type(call, app, call.params[1]):
         replace_dyno(call, dyno)
     return 202, {}

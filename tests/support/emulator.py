@@ -4,11 +4,10 @@ import threading
 
 import requests
 
-from heroku_emulator.server import Settings, make_server
+from heroku_emulator.server import WRITE_METHODS, Settings, make_server
 
 API_KEY = "test-api-key"
 HEADERS = {"Accept": "application/vnd.heroku+json; version=3"}
-WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 class RunningEmulator:
