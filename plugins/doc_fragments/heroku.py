@@ -31,21 +31,25 @@ options:
     default: 30
   max_retry_wait:
     description:
-      - Upper bound, in seconds, on the total time one API request may spend waiting between
-        retries.
+      - Upper bound, in seconds, on the total time one task may spend waiting between retries
+        of its API requests.
       - Rate-limited requests (HTTP 429) are retried after C(Retry-After) when Heroku sends it,
         otherwise after an exponential backoff with jitter (0.5 seconds doubling, at most 8 seconds
-        per wait).
-      - Server errors (5xx) and connection errors are retried only for requests that are safe to
-        repeat (GET, PUT, DELETE and the config vars PATCH); a failed create (POST) or update
-        (PATCH) is reported at once rather than risking doing it twice.
+        per wait). Reads are also retried after server errors (5xx) and connection errors.
+      - A write that got a server error or no answer may have been applied, so it is never sent
+        again as it was; the resource is read again and planned again, and only what is still
+        missing is written. Such a task reports C(changed).
       - V(0) disables retries.
     type: float
     default: 60.0
 requirements:
-  - heroku3
   - requests
 notes:
   - The API key may also be set once for every Heroku module of a play with
     C(module_defaults) and the C(group/herokuops.platform.heroku) action group.
+  - A task that runs on the controller (C(ansible_connection=local), or delegated to
+    localhost) runs inside Ansible's worker process through the C(herokuops.platform.heroku)
+    action plugin, with the same results as an ordinary module run; set E(HEROKUOPS_EXECUTION)
+    (or C(herokuops_execution), or C(execution) in the C([herokuops]) section of
+    C(ansible.cfg)) to V(module) to run it as an ordinary module instead.
 """

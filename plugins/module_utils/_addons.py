@@ -16,7 +16,11 @@ from ansible_collections.herokuops.platform.plugins.module_utils._client import 
     HerokuApiError,
     api_path,
 )
-from ansible_collections.herokuops.platform.plugins.module_utils._outcome import Outcome
+from ansible_collections.herokuops.platform.plugins.module_utils._reconciler import (
+    Plan,
+    Reconciler,
+    register,
+)
 
 # Deleting one of these deletes data, so `state: absent` needs `confirm: <app name>`.
 DATA_SERVICES = frozenset(
@@ -332,7 +336,7 @@ def wait_until_provisioned(client, app_name, addon, timeout, sleep=time.sleep, c
     return addon
 
 
-def apply_addons(client, app_name, steps, *, wait=True, wait_timeout=DEFAULT_WAIT_TIMEOUT):
+def apply_steps(client, app_name, steps, *, wait, wait_timeout):
     """Make the planned writes; return the resulting add-on (or None when deleted) per step."""
     results = []
     for step in steps:
@@ -369,44 +373,87 @@ def attachment_warnings(steps):
     return warnings
 
 
-def reconcile_addons(
-    client,
-    app_name,
-    addons_list,
-    *,
-    check_mode,
-    current=None,
-    wait=True,
-    wait_timeout=DEFAULT_WAIT_TIMEOUT,
-    field_prefix="addons",
-):
-    """Converge the declared add-ons of one app. Undeclared add-ons are left alone."""
-    steps = plan_addons(current or [], addons_list, app_name, field_prefix=field_prefix)
-    if current is None:
-        current = read_addons(client, app_name)
-        steps = plan_addons(current, addons_list, app_name, field_prefix=field_prefix)
-    for step in steps:
-        if step["action"] in ("create", "update"):
-            check_plan_exists(client, step["spec"], step["label"])
-    changed = any(step["action"] != "none" for step in steps)
-    if check_mode:
-        results = [
-            None
-            if step["action"] == "delete" or step["spec"]["state"] == "absent"
-            # a declared-absent add-on that does not exist has nothing to show
-            else predicted_addon(step, app_name)
-            for step in steps
-        ]
-    else:
-        results = apply_addons(client, app_name, steps, wait=wait, wait_timeout=wait_timeout)
-    before, after = diff_states(steps, results)
-    return Outcome(
-        changed=changed,
-        before=before,
-        after=after,
-        result={"addons": [r for r in results if r is not None]},
-        warnings=attachment_warnings(steps),
-    )
+def predicted_results(steps, app_name):
+    return [
+        None
+        if step["action"] == "delete" or step["spec"]["state"] == "absent"
+        # a declared-absent add-on that does not exist has nothing to show
+        else predicted_addon(step, app_name)
+        for step in steps
+    ]
+
+
+@register
+class Addons(Reconciler):
+    """The declared add-ons of one app, by plan; undeclared add-ons are left alone.
+
+    ``normalize`` takes {"addons": [...], "wait", "wait_timeout", "field_prefix"}.
+    """
+
+    kind = "addons"
+    title = "add-ons"
+    empty: list = []
+
+    def normalize(self, raw, app):
+        prefix = raw.get("field_prefix", "addons")
+        addons = raw.get("addons") or []
+        if not isinstance(addons, list):
+            raise ValueError(f"{prefix or 'addons'}: must be a list of add-ons.")
+        wait_timeout = raw.get("wait_timeout", DEFAULT_WAIT_TIMEOUT)
+        if wait_timeout is None or wait_timeout < 0:
+            raise ValueError("wait_timeout: must be 0 or more seconds.")
+        plan_addons([], addons, app, field_prefix=prefix)  # every entry checked before a read
+        return {
+            "addons": addons,
+            "wait": raw.get("wait", True),
+            "wait_timeout": wait_timeout,
+            "prefix": prefix,
+        }
+
+    def read(self, client, app):
+        return read_addons(client, app)
+
+    def plan(self, current, desired, app):
+        steps = plan_addons(current, desired["addons"], app, field_prefix=desired["prefix"])
+        results = predicted_results(steps, app)
+        before, after = diff_states(steps, results)
+        return Plan(
+            changed=any(step["action"] != "none" for step in steps),
+            writes={"steps": steps, "wait": desired["wait"], "timeout": desired["wait_timeout"]},
+            before=before,
+            after=after,
+            result={"addons": [r for r in results if r is not None]},
+            warnings=attachment_warnings(steps),
+        )
+
+    def refine(self, client, app, current, desired, plan, exists=True):
+        for step in plan.writes["steps"]:
+            if step["action"] in ("create", "update"):
+                check_plan_exists(client, step["spec"], step["label"])
+        return plan
+
+    def apply(self, client, app, plan):
+        writes = plan.writes
+        results = apply_steps(
+            client, app, writes["steps"], wait=writes["wait"], wait_timeout=writes["timeout"]
+        )
+        plan.after = diff_states(writes["steps"], results)[1]
+        return {"addons": [r for r in results if r is not None]}
+
+    def settle(self, client, app, plan, desired):
+        """An add-on still provisioning (an earlier run's, or a create that lost its answer)
+        is waited for, as a new one would be."""
+        if not desired["wait"]:
+            return plan.result
+        results = []
+        for step in plan.writes["steps"]:
+            addon = step["addon"]
+            if addon is None or step["spec"]["state"] == "absent":
+                continue
+            if addon.get("state") == "provisioning":
+                addon = wait_until_provisioned(client, app, addon, desired["wait_timeout"])
+            results.append(addon_summary(addon))
+        return {"addons": results}
 
 
 # -- attachments -----------------------------------------------------------------------------
@@ -499,37 +546,63 @@ def apply_attachment(client, app_name, plan):
     return plan["keep"]
 
 
-def reconcile_attachment(client, app_name, desired, *, check_mode, current=None):
-    """Converge one attachment of an add-on (possibly owned by another app) to ``app_name``."""
-    normalize_attachment_spec(desired)  # field errors before any request
-    if current is None:
-        current = read_attachments(client, app_name)
-    plan = plan_attachment(current, desired, app_name)
-    changed = bool(plan["delete"] or plan["create"])
-    if plan["create"] is not None:
-        # Attaching needs the add-on; look it up so check mode and typos fail clearly.
-        addon = client.get_or_none(api_path("addons", plan["spec"]["addon"]))
-        if addon is None:
-            raise ValueError(f"addon: there is no add-on named {plan['spec']['addon']!r}.")
-    before = [attachment_summary(a) for a in plan["delete"]]
-    if plan["keep"] is not None:
-        before = [attachment_summary(plan["keep"])]
-    if check_mode:
-        attachment = plan["keep"]
-        if plan["create"] is not None:
+@register
+class Attachment(Reconciler):
+    """One attachment of an add-on, possibly owned by another app, to this app.
+
+    ``normalize`` takes {"addon", "name", "namespace", "state"}.
+    """
+
+    kind = "addon_attachment"
+    title = "attachments"
+    empty: list = []
+
+    def normalize(self, raw, app):
+        normalize_attachment_spec(raw)  # field errors before any request
+        return raw
+
+    def read(self, client, app):
+        return read_attachments(client, app)
+
+    def plan(self, current, desired, app):
+        steps = plan_attachment(current, desired, app)
+        before = [attachment_summary(a) for a in steps["delete"]]
+        if steps["keep"] is not None:
+            before = [attachment_summary(steps["keep"])]
+        attachment = steps["keep"]
+        if steps["create"] is not None:
             attachment = {
                 "id": None,
-                "name": plan["spec"]["name"],
-                "namespace": plan["spec"]["namespace"],
-                "app": {"name": app_name},
-                "addon": {"name": addon["name"], "app": addon.get("app")},
+                "name": steps["spec"]["name"],
+                "namespace": steps["spec"]["namespace"],
+                "app": {"name": app},
+                "addon": {"name": steps["spec"]["addon"]},
             }
-    else:
-        attachment = apply_attachment(client, app_name, plan)
-    summary = attachment_summary(attachment) if attachment is not None else None
-    return Outcome(
-        changed=changed,
-        before={"attachments": before},
-        after={"attachments": [summary] if summary else []},
-        result={"attachment": summary},
-    )
+        summary = attachment_summary(attachment) if attachment is not None else None
+        return Plan(
+            changed=bool(steps["delete"] or steps["create"]),
+            writes=steps,
+            before={"attachments": before},
+            after={"attachments": [summary] if summary else []},
+            result={"attachment": summary},
+        )
+
+    def refine(self, client, app, current, desired, plan, exists=True):
+        create = plan.writes["create"]
+        if create is None:
+            return plan
+        # Attaching needs the add-on; look it up so check mode and typos fail clearly.
+        addon = client.get_or_none(api_path("addons", create["addon"]))
+        if addon is None:
+            raise ValueError(f"addon: there is no add-on named {create['addon']!r}.")
+        predicted = dict(plan.result["attachment"], addon=addon.get("name"))
+        predicted["addon_app"] = (addon.get("app") or {}).get("name")
+        plan.result = {"attachment": predicted}
+        plan.after = {"attachments": [predicted]}
+        return plan
+
+    def apply(self, client, app, plan):
+        attachment = apply_attachment(client, app, plan.writes)
+        summary = attachment_summary(attachment) if attachment is not None else None
+        plan.after = {"attachments": [summary] if summary else []}
+        return {"attachment": summary}

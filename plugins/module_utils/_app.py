@@ -11,33 +11,27 @@ in the order Heroku needs: app, buildpacks, add-ons, config vars, formation.
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.herokuops.platform.plugins.module_utils._addons import (
     DEFAULT_WAIT_TIMEOUT,
-    plan_addons,
-    read_addons,
-    reconcile_addons,
+    Addons,
 )
-from ansible_collections.herokuops.platform.plugins.module_utils._buildpacks import (
-    read_buildpacks,
-    reconcile_buildpacks,
-    validate_buildpacks,
-)
+from ansible_collections.herokuops.platform.plugins.module_utils._buildpacks import Buildpacks
 from ansible_collections.herokuops.platform.plugins.module_utils._client import (
     HerokuApiError,
     api_path,
 )
-from ansible_collections.herokuops.platform.plugins.module_utils._config_vars import (
-    normalize_config,
-    read_config_vars,
-    reconcile_config_vars,
+from ansible_collections.herokuops.platform.plugins.module_utils._config_vars import ConfigVars
+from ansible_collections.herokuops.platform.plugins.module_utils._formation import Formation
+from ansible_collections.herokuops.platform.plugins.module_utils._reconciler import (
+    Plan,
+    Reconciler,
+    execute,
+    prepare,
+    reconciler_for,
+    register,
 )
-from ansible_collections.herokuops.platform.plugins.module_utils._formation import (
-    normalize_formation,
-    read_formation,
-    reconcile_formation,
-)
-from ansible_collections.herokuops.platform.plugins.module_utils._outcome import Outcome
 
 # Heroku's schema for app names.
 APP_NAME = re.compile(r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")
@@ -47,10 +41,24 @@ REGIONS = ("us", "eu")
 STACK_NAME = re.compile(r"^(heroku-\d+|container)$")
 TEAM_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 SETTINGS = ("name", "region", "stack", "build_stack", "team", "maintenance", "acm")
-PARTS = ("buildpacks", "addons", "config_vars", "formation")
-# Attempts per part when Heroku answers 5xx or not at all; each retry re-reads first, so a
-# write that did happen is not made twice.
-PART_ATTEMPTS = 3
+# The parts of an app, in the order Heroku needs them written (add-ons before config vars, so
+# add-on-owned vars exist; formation last), and what each reconciler is given from the spec.
+PARTS = {
+    Buildpacks.kind: lambda spec: spec["buildpacks"],
+    Addons.kind: lambda spec: {
+        "addons": spec["addons"],
+        "wait": True,
+        "wait_timeout": spec.get("wait_timeout", DEFAULT_WAIT_TIMEOUT),
+        "field_prefix": "addons",
+    },
+    ConfigVars.kind: lambda spec: {
+        "config_vars": spec.get("config_vars"),
+        "sensitive_config_vars": spec.get("sensitive_config_vars"),
+        "exclusive": bool(spec.get("config_vars_exclusive")),
+    },
+    # A new app is declared whole before its first deploy: its formation waits for one.
+    Formation.kind: lambda spec: {"formation": spec["formation"], "defer_until_deployed": True},
+}
 
 
 class AppError(ValueError):
@@ -76,7 +84,7 @@ def validate_app_spec(spec):
                 f"confirm: deleting app {name} destroys it with its add-ons and data; set "
                 f"confirm: {name} to proceed (confirm {given})."
             )
-        extra = [part for part in PARTS if spec.get(part) is not None]
+        extra = [part for part in PARTS if is_managed(spec, part)]
         if extra:
             raise AppError(f"{extra[0]}: not allowed with state=absent.")
         return
@@ -232,146 +240,99 @@ def apply_app(client, plan):
     return app
 
 
-def reconcile_app_settings(client, spec, *, check_mode, current=None, exists=None):
-    """Create or update the app's own settings. `exists=False` skips the lookup."""
-    if current is None and exists is not False:
-        current = read_app(client, spec["name"])
-    plan = plan_app(current, spec)
-    if plan_writes(plan):
-        check_app_plan(client, plan)
-    app = current
-    if plan_writes(plan) and not check_mode:
-        app = apply_app(client, plan) or current
-    if app is not None and not check_mode:
-        result = app_summary(app)
-    else:
-        result = dict(plan["after"], id=(current or {}).get("id"))
-    return Outcome(
-        changed=plan_writes(plan),
-        before=app_settings(current) if current else {},
-        after=plan["after"],
-        result={"app": result, "created": bool(plan["create"])},
-        warnings=plan["warnings"],
-    )
+def is_managed(spec, part):
+    if part == "config_vars":
+        return any(spec.get(key) is not None for key in ("config_vars", "sensitive_config_vars"))
+    return spec.get(part) is not None
 
 
-def delete_app(client, name, *, check_mode):
-    current = read_app(client, name)
-    if current is not None and not check_mode:
-        client.delete(api_path("apps", name))
-    return Outcome(
-        changed=current is not None,
-        before=app_settings(current) if current else {},
-        after={},
-        result={"app": app_summary(current) if current else None, "deleted": bool(current)},
-    )
+@register
+class AppSettings(Reconciler):
+    """The app itself: created, updated in place, or (state absent) deleted."""
+
+    kind = "app"
+    title = "app settings"
+
+    def normalize(self, raw, app):
+        validate_app_spec(raw)
+        return raw
+
+    def read(self, client, app):
+        return read_app(client, app)
+
+    def plan(self, current, desired, app):
+        before = app_settings(current) if current else {}
+        if (desired.get("state") or "present") == "absent":
+            summary = app_summary(current) if current else None
+            return Plan(
+                changed=current is not None,
+                writes={"delete": True},
+                before=before,
+                after={},
+                result={"app": summary, "deleted": current is not None},
+            )
+        planned = plan_app(current, desired)
+        changed = plan_writes(planned)
+        if current is not None and not changed:
+            summary = app_summary(current)
+        else:
+            summary = dict(planned["after"], id=(current or {}).get("id"))
+            summary.update(web_url=(current or {}).get("web_url"))
+            summary.update(git_url=(current or {}).get("git_url"))
+        return Plan(
+            changed=changed,
+            writes=planned,
+            before=before,
+            after=planned["after"],
+            result={"app": summary, "created": bool(planned["create"])},
+            warnings=planned["warnings"],
+        )
+
+    def refine(self, client, app, current, desired, plan, exists=True):
+        if not plan.writes.get("delete"):
+            check_app_plan(client, plan.writes)
+        return plan
+
+    def apply(self, client, app, plan):
+        if plan.writes.get("delete"):
+            client.delete(api_path("apps", app))
+            return dict(plan.result, deleted=True)
+        written = apply_app(client, plan.writes)
+        summary = app_summary(written) if written else plan.result["app"]
+        return {"app": summary, "created": bool(plan.writes["create"])}
 
 
 # -- the whole app -----------------------------------------------------------------------------
 def validate_app(spec):
     """Everything in the spec that can be checked without the API, nested parts included."""
-    validate_app_spec(spec)
+    app = spec.get("name")
+    reconciler_for("app").normalize(spec, app)
     if (spec.get("state") or "present") == "absent":
-        return []
-    warnings = []
-    if spec.get("buildpacks") is not None:
-        validate_buildpacks(spec["buildpacks"], "buildpacks")
-    if spec.get("config_vars") is not None:
-        warnings = normalize_config(spec["config_vars"], field_name="config_vars")[1]
-    if spec.get("addons") is not None:
-        if not isinstance(spec["addons"], list):
-            raise AppError("addons: must be a list of add-ons.")
-        plan_addons([], spec["addons"], spec["name"], field_prefix="addons")
-    if spec.get("formation") is not None:
-        normalize_formation(spec["formation"], "formation")
-    return warnings
+        return
+    for part, options in PARTS.items():
+        if is_managed(spec, part):
+            reconciler_for(part).normalize(options(spec), app)
 
 
-def is_transient(error):
-    return error.status is None or error.status >= 500
+def read_concurrently(client, name, parts):
+    """The app and each part, read at once: a no-op converge costs one round trip.
 
-
-def with_retries(run):
-    """run(fresh) -> Outcome; on a 5xx or no answer, run again from a fresh read."""
-    for attempt in range(PART_ATTEMPTS):
-        try:
-            return run(attempt > 0)
-        except HerokuApiError as error:
-            if not is_transient(error) or attempt == PART_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
-
-
-class PartRunner:
-    """Runs one part's reconciler: planned without writes, then applied from the same read."""
-
-    def __init__(self, client, spec, app_name):
-        self.client = client
-        self.spec = spec
-        self.app_name = app_name
-
-    def read(self, part, exists):
-        """What the part looks like now; a new app has nothing yet (and no request is made)."""
-        readers = {
-            "buildpacks": (read_buildpacks, []),
-            "addons": (read_addons, []),
-            "config_vars": (read_config_vars, {}),
-            "formation": (read_formation, []),
-        }
-        reader, empty = readers[part]
-        return reader(self.client, self.app_name) if exists else empty
-
-    def reconcile(self, part, *, check_mode, current, new_app=False):
-        spec, client, app = self.spec, self.client, self.app_name
-        if part == "buildpacks":
-            return reconcile_buildpacks(
-                client, app, spec["buildpacks"], check_mode=check_mode, current=current
-            )
-        if part == "addons":
-            return reconcile_addons(
-                client,
-                app,
-                spec["addons"],
-                check_mode=check_mode,
-                current=current,
-                wait=True,
-                wait_timeout=spec.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT,
-            )
-        if part == "config_vars":
-            return reconcile_config_vars(
-                client,
-                app,
-                spec["config_vars"],
-                check_mode=check_mode,
-                current=current,
-                exclusive=bool(spec.get("config_vars_exclusive")),
-                show_values=bool(spec.get("show_values")),
-                # A new app has no add-on vars yet; otherwise they are read if needed.
-                owned={} if new_app else None,
-                field_name="config_vars",
-            )
-        if not current and current is not None:
-            # A new app, or one never deployed, has no process types to scale yet. Declaring
-            # the formation up front is normal for a new app, so it waits for the first deploy.
-            return Outcome(
-                result={"formation": [], "pending_first_deploy": True},
-                warnings=[
-                    f"formation: app {app} has no deployed code yet, so its process types do "
-                    "not exist; the formation is applied by the first converge after a deploy."
-                ],
-            )
-        return reconcile_formation(
-            client, app, spec["formation"], check_mode=check_mode, current=current
-        )
-
-
-DIFF_HEADERS = {
-    "app": "app settings",
-    "buildpacks": "buildpacks",
-    "addons": "add-ons",
-    "config_vars": "config vars",
-    "formation": "formation",
-}
+    Returns (app or None, {part: current}); for an app that does not exist yet the parts'
+    reads answer 404 and each part starts from its reconciler's ``empty``.
+    """
+    kinds = ["app", *parts]
+    with ThreadPoolExecutor(max_workers=len(kinds)) as pool:
+        futures = {kind: pool.submit(reconciler_for(kind).read, client, name) for kind in kinds}
+        app = futures["app"].result()
+        currents = {}
+        for part in parts:
+            try:
+                currents[part] = futures[part].result()
+            except HerokuApiError as error:
+                if app is not None or error.status != 404:
+                    raise
+                currents[part] = reconciler_for(part).empty
+    return app, currents
 
 
 def converge_app(client, spec, *, check_mode):
@@ -380,70 +341,36 @@ def converge_app(client, spec, *, check_mode):
     Returns {"changed", "app", "parts": {part: {"changed", ...result}}, "diff": [...],
     "warnings": [...]}.
     """
-    warnings = validate_app(spec)
+    validate_app(spec)
     name = spec["name"]
-    if (spec.get("state") or "present") == "absent":
-        outcome = with_retries(lambda fresh: delete_app(client, name, check_mode=check_mode))
-        return {
-            "changed": outcome.changed,
-            "app": outcome.result["app"],
-            "parts": {"app": {"changed": outcome.changed, "deleted": outcome.result["deleted"]}},
-            "diff": [outcome.diff(DIFF_HEADERS["app"] + " " + name)] if outcome.changed else [],
-            "warnings": warnings,
-        }
+    absent = (spec.get("state") or "present") == "absent"
+    parts = [] if absent else [part for part in PARTS if is_managed(spec, part)]
 
     # Phase 1: read and plan every part; nothing is written, so every error comes first.
-    current_app = read_app(client, name)
+    current_app, currents = read_concurrently(client, name, parts)
     exists = current_app is not None
+    prepared = {"app": prepare(client, "app", name, spec, current=current_app)}
+    for part in parts:
+        prepared[part] = prepare(
+            client, part, name, PARTS[part](spec), current=currents[part], exists=exists
+        )
+
+    # Phase 2: write, part by part in Heroku's order, only what differs.
     outcomes = {
-        "app": reconcile_app_settings(
-            client, spec, check_mode=True, current=current_app, exists=exists
-        )
+        kind: execute(client, ready, check_mode=check_mode) for kind, ready in prepared.items()
     }
-    runner = PartRunner(client, spec, name)
-    currents = {}
-    managed = [part for part in PARTS if spec.get(part) is not None]
-    for part in managed:
-        currents[part] = runner.read(part, exists)
-        outcomes[part] = runner.reconcile(
-            part, check_mode=True, current=currents[part], new_app=not exists
-        )
 
-    # Phase 2: write, part by part, only what differs.
-    if not check_mode:
-        if outcomes["app"].changed:
-            outcomes["app"] = with_retries(
-                lambda fresh: reconcile_app_settings(
-                    client,
-                    spec,
-                    check_mode=False,
-                    current=None if fresh else current_app,
-                    exists=True if fresh else exists,
-                )
-            )
-        for part in managed:
-            if not outcomes[part].changed:
-                continue
-
-            def run(fresh, part=part):
-                current = None if fresh else currents[part]
-                return runner.reconcile(part, check_mode=False, current=current)
-
-            outcomes[part] = with_retries(run)
-
-    parts = {}
-    diff = []
-    for part, outcome in outcomes.items():
-        parts[part] = {"changed": outcome.changed, **outcome.result}
+    result = {"changed": False, "app": outcomes["app"].result["app"], "parts": {}, "diff": []}
+    warnings = []
+    for kind, outcome in outcomes.items():
+        result["parts"][kind] = {"changed": outcome.changed, **outcome.result}
+        result["changed"] = result["changed"] or outcome.changed
         warnings.extend(outcome.warnings)
         if outcome.changed:
-            diff.append(outcome.diff(f"{DIFF_HEADERS[part]} of {name}"))
-    # A warning found in phase 1 and again in phase 2 is said once.
-    unique_warnings = list(dict.fromkeys(warnings))
-    return {
-        "changed": any(outcome.changed for outcome in outcomes.values()),
-        "app": outcomes["app"].result["app"],
-        "parts": parts,
-        "diff": diff,
-        "warnings": unique_warnings,
-    }
+            title = reconciler_for(kind).title
+            result["diff"].append(outcome.diff(f"{title} of {name}"))
+    result["warnings"] = list(dict.fromkeys(warnings))
+    if absent:
+        result["app"] = outcomes["app"].result["app"]
+        result["parts"]["app"]["deleted"] = outcomes["app"].changed
+    return result

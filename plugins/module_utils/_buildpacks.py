@@ -7,7 +7,11 @@ from __future__ import annotations
 import re
 
 from ansible_collections.herokuops.platform.plugins.module_utils._client import api_path
-from ansible_collections.herokuops.platform.plugins.module_utils._outcome import Outcome
+from ansible_collections.herokuops.platform.plugins.module_utils._reconciler import (
+    Plan,
+    Reconciler,
+    register,
+)
 
 REGISTRY_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*/[a-z0-9][a-z0-9._-]*$", re.IGNORECASE)
 # Heroku installs community registry buildpacks as this tarball and reports its URL.
@@ -82,26 +86,33 @@ def plan_buildpacks(current, desired):
     return list(desired)
 
 
-def read_buildpacks(client, app_name):
-    return installed_names(client.get(api_path("apps", app_name, "buildpack-installations")))
+@register
+class Buildpacks(Reconciler):
+    """The ordered buildpack list: one PUT of the whole list when it differs."""
 
+    kind = "buildpacks"
+    title = "buildpacks"
+    empty: list = []
 
-def apply_buildpacks(client, app_name, plan):
-    updates = [{"buildpack": value} for value in plan]
-    client.put(api_path("apps", app_name, "buildpack-installations"), {"updates": updates})
+    def normalize(self, raw, app):
+        return validate_buildpacks(raw)
 
+    def read(self, client, app):
+        path = api_path("apps", app, "buildpack-installations")
+        return installed_names(client.get(path) or [])
 
-def reconcile_buildpacks(client, app_name, desired, *, check_mode, current=None):
-    desired = validate_buildpacks(desired)
-    if current is None:
-        current = read_buildpacks(client, app_name)
-    plan = plan_buildpacks(current, desired)
-    if plan is not None and not check_mode:
-        apply_buildpacks(client, app_name, plan)
-    after = current if plan is None else plan
-    return Outcome(
-        changed=plan is not None,
-        before={"buildpacks": list(current)},
-        after={"buildpacks": list(after)},
-        result={"buildpacks": list(after)},
-    )
+    def plan(self, current, desired, app):
+        wanted = plan_buildpacks(current, desired)
+        after = list(current) if wanted is None else list(wanted)
+        return Plan(
+            changed=wanted is not None,
+            writes=wanted,
+            before={"buildpacks": list(current)},
+            after={"buildpacks": after},
+            result={"buildpacks": after},
+        )
+
+    def apply(self, client, app, plan):
+        updates = [{"buildpack": value} for value in plan.writes]
+        client.put(api_path("apps", app, "buildpack-installations"), {"updates": updates})
+        return plan.result

@@ -1,9 +1,12 @@
 # Copyright: herokuops.platform contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Config vars: turn declared values into strings, plan one PATCH, mask values in output.
+"""Config vars: turn declared values into strings, plan one PATCH, mask secrets in output.
 
 Heroku makes a release for every config-vars PATCH, even one that changes nothing, so the
-reconciler compares first and sends at most one PATCH carrying every change.
+reconciler compares first and sends at most one PATCH carrying every change. Vars come in two
+maps, as in Terraform's Heroku provider: ``config_vars`` (plain, shown in results and diffs) and
+``sensitive_config_vars`` (masked everywhere). A var the run does not declare is masked too:
+nothing says it is not a secret.
 """
 
 from __future__ import annotations
@@ -12,7 +15,11 @@ import re
 from dataclasses import dataclass, field
 
 from ansible_collections.herokuops.platform.plugins.module_utils._client import api_path
-from ansible_collections.herokuops.platform.plugins.module_utils._outcome import Outcome
+from ansible_collections.herokuops.platform.plugins.module_utils._reconciler import (
+    Plan,
+    Reconciler,
+    register,
+)
 
 MASK = "********"
 CHANGED_MASK = MASK + " (changed)"
@@ -89,11 +96,55 @@ def normalize_config(config, *, state="present", field_name="config"):
     return desired, warnings
 
 
-def mask_values(mapping, show=False):
-    """A copy of `mapping` with every value replaced by MASK unless `show`."""
-    if show:
-        return dict(mapping)
-    return dict.fromkeys(mapping, MASK)
+@dataclass
+class DesiredConfig:
+    """Both declared maps, normalized, and how to apply them."""
+
+    plain: dict = field(default_factory=dict)
+    sensitive: dict = field(default_factory=dict)
+    state: str = "present"
+    exclusive: bool = False
+    warnings: list = field(default_factory=list)
+
+    @property
+    def values(self):
+        return {**self.plain, **self.sensitive}
+
+
+def normalize_desired(
+    plain,
+    sensitive=None,
+    *,
+    state="present",
+    exclusive=False,
+    plain_field="config_vars",
+    sensitive_field="sensitive_config_vars",
+):
+    """Check both maps (a name may be in one of them only); raise naming the field."""
+    if exclusive and state == "absent":
+        raise ConfigVarsError("exclusive: only applies with state=present.")
+    plain_values, plain_warnings = normalize_config(plain, state=state, field_name=plain_field)
+    secret_values, secret_warnings = normalize_config(
+        sensitive, state=state, field_name=sensitive_field
+    )
+    both = sorted(set(plain_values) & set(secret_values))
+    if both:
+        raise ConfigVarsError(
+            f"{sensitive_field}.{both[0]}: also declared in {plain_field}; a var is either plain "
+            f"or sensitive, so declare it in one map only."
+        )
+    # A warning repeats the value it is about: a secret's stays out of the output.
+    secret_warnings = [
+        warning.split(": ", 1)[0] + ": quote the value to send it exactly as written."
+        for warning in secret_warnings
+    ]
+    return DesiredConfig(
+        plain=plain_values,
+        sensitive=secret_values,
+        state=state,
+        exclusive=exclusive,
+        warnings=plain_warnings + secret_warnings,
+    )
 
 
 # -- planning -------------------------------------------------------------------------------
@@ -114,9 +165,9 @@ class ConfigPlan:
 def plan_config_vars(current, desired, *, state="present", exclusive=False, owned=None):
     """The PATCH that turns `current` into what `desired` declares (pure).
 
-    `desired` comes from normalize_config. `owned` maps add-on-owned var names to a
-    description of their attachment: declaring one that would be written is an error, and
-    exclusive never removes one.
+    `desired` maps names to strings (None with state=absent). `owned` maps add-on-owned var
+    names to a description of their attachment: declaring one that would be written is an
+    error, and exclusive never removes one.
     """
     owned = owned or {}
     changes = {}
@@ -136,8 +187,8 @@ def plan_config_vars(current, desired, *, state="present", exclusive=False, owne
     if conflicts:
         described = "; ".join(f"{key} belongs to {owned[key]}" for key in conflicts)
         raise ConfigVarsError(
-            f"config: cannot set or remove add-on-owned vars ({described}); Heroku manages "
-            "them through the add-on attachment, so leave them out of config."
+            f"config_vars: cannot set or remove add-on-owned vars ({described}); Heroku manages "
+            "them through the add-on attachment, so leave them out of the declared vars."
         )
     after = dict(current)
     for key, value in changes.items():
@@ -171,13 +222,28 @@ def owned_var_names(attachments, addons, names):
     return owned
 
 
+def masked_view(values, plain_names):
+    """`values` with every value masked except those of vars declared plain."""
+    return {key: (value if key in plain_names else MASK) for key, value in values.items()}
+
+
+def diff_views(current, plan, plain_names=()):
+    """(before, after) for --diff: plain vars as they are; a changed secret shows as changed."""
+    before = masked_view(current, plain_names)
+    after = {}
+    for key, value in plan.after.items():
+        if key in plain_names:
+            after[key] = value
+        elif key in plan.changes and key in current:
+            after[key] = CHANGED_MASK
+        else:
+            after[key] = MASK
+    return before, after
+
+
 # -- I/O ------------------------------------------------------------------------------------
 def config_path(app_name):
     return api_path("apps", app_name, "config-vars")
-
-
-def read_config_vars(client, app_name):
-    return client.get(config_path(app_name)) or {}
 
 
 def read_owned_var_names(client, app_name, names):
@@ -188,61 +254,61 @@ def read_owned_var_names(client, app_name, names):
     return owned_var_names(attachments, addons, names)
 
 
-def apply_config_vars(client, app_name, plan):
-    if plan.changes:
-        client.patch(config_path(app_name), plan.changes)
+@register
+class ConfigVars(Reconciler):
+    """An app's config vars, with at most one PATCH (one release) per run.
 
-
-def diff_views(current, plan, show_values=False):
-    """(before, after) for --diff; changed values stay masked but are marked as changed."""
-    if show_values:
-        return dict(current), dict(plan.after)
-    before = dict.fromkeys(current, MASK)
-    after = {
-        key: (CHANGED_MASK if key in plan.changes and key in current else MASK)
-        for key in plan.after
-    }
-    return before, after
-
-
-def reconcile_config_vars(
-    client,
-    app_name,
-    desired,
-    *,
-    check_mode,
-    current=None,
-    state="present",
-    exclusive=False,
-    show_values=False,
-    owned=None,
-    field_name="config",
-):
-    """Converge an app's config vars with at most one PATCH.
-
-    `desired` is the raw declared mapping (normalized here); `owned` is the add-on-owned var
-    map when the caller already knows it, else it is read only when the plan writes.
+    ``normalize`` takes {"config_vars", "sensitive_config_vars", "state", "exclusive"}.
     """
-    normalized, warnings = normalize_config(desired, state=state, field_name=field_name)
-    if current is None:
-        current = read_config_vars(client, app_name)
-    plan = plan_config_vars(current, normalized, state=state, exclusive=exclusive, owned=owned)
-    if plan.changes and owned is None:
+
+    kind = "config_vars"
+    title = "config vars"
+    empty: dict = {}
+
+    def normalize(self, raw, app):
+        if isinstance(raw, DesiredConfig):
+            return raw
+        return normalize_desired(
+            raw.get("config_vars"),
+            raw.get("sensitive_config_vars"),
+            state=raw.get("state") or "present",
+            exclusive=bool(raw.get("exclusive")),
+        )
+
+    def read(self, client, app):
+        return client.get(config_path(app)) or {}
+
+    def plan(self, current, desired, app, owned=None):
+        config = plan_config_vars(
+            current,
+            desired.values,
+            state=desired.state,
+            exclusive=desired.exclusive,
+            owned=owned,
+        )
+        plain = set(desired.plain)
+        before, after = diff_views(current, config, plain)
+        return Plan(
+            changed=bool(config.changes),
+            writes=config,
+            before=before,
+            after=after,
+            result={
+                "config_vars": masked_view(config.after, plain),
+                "set_keys": config.set_keys,
+                "removed_keys": config.removed_keys,
+            },
+            warnings=list(desired.warnings),
+        )
+
+    def refine(self, client, app, current, desired, plan, exists=True):
         # Only a write can touch an add-on-owned var, so only then is it worth two reads.
-        owned = read_owned_var_names(client, app_name, set(current) | set(normalized))
-        plan = plan_config_vars(current, normalized, state=state, exclusive=exclusive, owned=owned)
-    if plan.changes and not check_mode:
-        apply_config_vars(client, app_name, plan)
-    before, after = diff_views(current, plan, show_values)
-    result = {
-        "config_vars": mask_values(plan.after, show_values),
-        "set_keys": plan.set_keys,
-        "removed_keys": plan.removed_keys,
-    }
-    return Outcome(
-        changed=bool(plan.changes),
-        before=before,
-        after=after,
-        result=result,
-        warnings=warnings,
-    )
+        if not exists:
+            return plan
+        names = set(current) | set(desired.values)
+        owned = read_owned_var_names(client, app, names)
+        return self.plan(current, desired, app, owned=owned) if owned else plan
+
+    def apply(self, client, app, plan):
+        client.patch(config_path(app), plan.writes.changes)
+        return plan.result

@@ -10,9 +10,14 @@ have is an error (Heroku would refuse it, and scaling a type that does not run i
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ansible_collections.herokuops.platform.plugins.module_utils._client import api_path
-from ansible_collections.herokuops.platform.plugins.module_utils._outcome import Outcome
+from ansible_collections.herokuops.platform.plugins.module_utils._reconciler import (
+    Plan,
+    Reconciler,
+    register,
+)
 
 PROCESS_TYPE_FORMAT = re.compile(r"^[-\w]{1,128}$")
 SIZE_FORMAT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
@@ -92,9 +97,9 @@ def formation_state(current):
     }
 
 
-def plan_formation(current, desired, app_name, field="formation"):
-    """The batch PATCH ``updates`` (only changed entries) that make ``current`` match."""
-    wanted = normalize_formation(desired, field)
+def plan_formation(current, wanted, app_name, field="formation"):
+    """The batch PATCH ``updates`` (only changed entries) that make ``current`` match
+    ``wanted`` (from normalize_formation)."""
     existing = formation_state(current)
     missing = [process_type for process_type in wanted if process_type not in existing]
     if missing:
@@ -133,44 +138,74 @@ def check_sizes(client, updates, field="formation"):
             )
 
 
-def read_formation(client, app_name):
-    return client.get_all(api_path("apps", app_name, "formation"))
+@dataclass
+class DesiredFormation:
+    processes: dict
+    # The whole-app module declares a formation before the first deploy: wait for it.
+    defer_until_deployed: bool = False
 
 
-def apply_formation(client, app_name, updates):
-    if not updates:
-        return None
-    return client.patch(api_path("apps", app_name, "formation"), {"updates": updates})
-
-
-def reconcile_formation(client, app_name, formation_dict, *, check_mode, current=None):
-    """Scale the declared process types of one app with at most one PATCH."""
-    normalize_formation(formation_dict)  # shape errors before any request
-    if current is None:
-        current = read_formation(client, app_name)
-    updates = plan_formation(current, formation_dict, app_name)
-    check_sizes(client, updates)
-    managed = list(normalize_formation(formation_dict))
-    before_all = formation_state(current)
-    after_all = {name: dict(values) for name, values in before_all.items()}
+def formation_after(current, updates):
+    """{type: {"quantity", "size"}} once ``updates`` are applied to ``current``."""
+    after = {name: dict(values) for name, values in formation_state(current).items()}
     for update in updates:
-        entry = after_all[update["type"]]
+        entry = after[update["type"]]
         if "quantity" in update:
             entry["quantity"] = update["quantity"]
         if "dyno_size" in update:
             entry["size"] = update["dyno_size"]["name"]
-    if not check_mode and updates:
-        returned = apply_formation(client, app_name, updates)
-        if returned:
-            after_all.update(formation_state(returned))
-    before = {name: before_all[name] for name in managed}
-    after = {name: after_all[name] for name in managed}
-    return Outcome(
-        changed=bool(updates),
-        before=before,
-        after=after,
-        result={
-            "formation": [{"type": name, **values} for name, values in sorted(after_all.items())],
-            "updates": updates,
-        },
-    )
+    return after
+
+
+def formation_result(state, updates):
+    listed = [{"type": name, **values} for name, values in sorted(state.items())]
+    return {"formation": listed, "updates": updates}
+
+
+@register
+class Formation(Reconciler):
+    """Quantity and size of the declared process types, in one batch PATCH."""
+
+    kind = "formation"
+    title = "formation"
+    empty: list = []
+
+    def normalize(self, raw, app):
+        return DesiredFormation(
+            normalize_formation(raw.get("formation")), bool(raw.get("defer_until_deployed"))
+        )
+
+    def read(self, client, app):
+        return client.get_all(api_path("apps", app, "formation"))
+
+    def plan(self, current, desired, app):
+        if not current and desired.defer_until_deployed:
+            return Plan(
+                result={"formation": [], "updates": [], "pending_first_deploy": True},
+                warnings=[
+                    f"formation: app {app} has no deployed code yet, so its process types do "
+                    "not exist; the formation is applied by the first converge after a deploy."
+                ],
+            )
+        updates = plan_formation(current, desired.processes, app)
+        before_all = formation_state(current)
+        after_all = formation_after(current, updates)
+        return Plan(
+            changed=bool(updates),
+            writes=updates,
+            before={name: before_all[name] for name in desired.processes},
+            after={name: after_all[name] for name in desired.processes},
+            result=formation_result(after_all, updates),
+        )
+
+    def refine(self, client, app, current, desired, plan, exists=True):
+        check_sizes(client, plan.writes)
+        return plan
+
+    def apply(self, client, app, plan):
+        returned = client.patch(api_path("apps", app, "formation"), {"updates": plan.writes})
+        # Heroku answers with the entries it changed: they win over the prediction.
+        state = {entry["type"]: dict(entry) for entry in plan.result["formation"]}
+        for name, values in formation_state(returned or []).items():
+            state[name] = {"type": name, **values}
+        return {"formation": [state[name] for name in sorted(state)], "updates": plan.writes}

@@ -1,6 +1,12 @@
 # Copyright: herokuops.platform contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The base every herokuops.platform module is built on: common options, client, error rendering."""
+"""What every herokuops.platform module shares: common options, client, the run, its result.
+
+A module declares ``ARGUMENT_SPEC`` (its own options), ``ARGUMENT_RULES`` (AnsibleModule's
+``required_if`` and friends) and ``run(task) -> result``. ``run_module`` runs it as an ordinary
+Ansible module; the ``herokuops.platform.heroku`` action plugin runs the same ``run`` inside the
+controller. Both go through ``execute``, so a result is the same whichever way it was made.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +18,8 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 from ansible_collections.herokuops.platform.plugins.module_utils._client import (
     DEFAULT_API_URL,
-    HAS_HEROKU3,
-    HEROKU3_IMPORT_ERROR,
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
     HerokuApiError,
     HerokuClient,
 )
@@ -67,59 +73,54 @@ def heroku_argument_spec():
     }
 
 
-class HerokuModule:
-    """An AnsibleModule with the common Heroku options, a lazily created client, and one place
-    that turns API errors into ``fail_json``."""
+def full_argument_spec(argument_spec):
+    spec = heroku_argument_spec()
+    spec.update(argument_spec)
+    return spec
 
-    def __init__(self, argument_spec, **kwargs):
-        spec = heroku_argument_spec()
-        spec.update(argument_spec)
-        kwargs.setdefault("supports_check_mode", True)
-        self.module = AnsibleModule(argument_spec=spec, **kwargs)
-        if not HAS_HEROKU3:
-            self.module.fail_json(
-                msg=missing_required_lib("heroku3"), exception=HEROKU3_IMPORT_ERROR
-            )
+
+class ModuleFailure(Exception):
+    """Ends the run as a failed task with ``msg`` and extra result fields."""
+
+    def __init__(self, msg, **fields):
+        super().__init__(msg)
+        self.msg = msg
+        self.fields = fields
+
+
+class HerokuTask:
+    """What a module's ``run`` sees: its parameters, the modes, a client, warnings."""
+
+    def __init__(self, params, *, check_mode=False, diff_mode=False, no_log=False):
+        self.params = params
+        self.check_mode = check_mode
+        self.diff_mode = diff_mode
+        self.no_log = no_log
+        self.warnings = []
         self._client = None
-
-    @property
-    def params(self):
-        return self.module.params
-
-    @property
-    def check_mode(self):
-        return self.module.check_mode
-
-    @property
-    def diff_mode(self):
-        return self.module._diff
 
     @property
     def client(self):
         if self._client is None:
-            params = self.module.params
+            params = self.params
+            if not HAS_REQUESTS:
+                raise ModuleFailure(missing_required_lib("requests"), error=REQUESTS_IMPORT_ERROR)
             if not params.get("api_key"):
-                self.module.fail_json(msg=MISSING_API_KEY)
-            if params["timeout"] <= 0:
-                self.module.fail_json(msg="timeout must be a positive number of seconds")
-            if params["max_retry_wait"] < 0:
-                self.module.fail_json(msg="max_retry_wait must not be negative")
+                raise ModuleFailure(MISSING_API_KEY)
             self._client = HerokuClient(
                 params["api_key"],
-                api_url=params["api_url"] or DEFAULT_API_URL,
+                api_url=params.get("api_url") or DEFAULT_API_URL,
                 timeout=params["timeout"],
                 max_retry_wait=params["max_retry_wait"],
             )
         return self._client
 
+    def may_have_written(self):
+        """Whether any write of this run may have reached Heroku."""
+        return self._client is not None and self._client.writes_sent > 0
+
     def warn(self, message):
-        self.module.warn(message)
-
-    def fail_json(self, **kwargs):
-        self.module.fail_json(**kwargs)
-
-    def exit_json(self, **kwargs):
-        self.module.exit_json(**kwargs)
+        self.warnings.append(message)
 
     def result_from(self, outcome, diff_header, **fields):
         """A module result from a reconciler's Outcome: warnings said, the diff with --diff."""
@@ -130,19 +131,41 @@ class HerokuModule:
             result["diff"] = outcome.diff(diff_header)
         return result
 
-    def run(self, function):
-        """Call ``function(self)``; exit with the dict it returns (if it did not exit itself).
 
-        API errors and invalid input end as ``fail_json`` with a message, never a traceback.
-        """
-        # fail_json is called outside the except blocks so no pending exception is attached.
-        failure = None
-        try:
-            result = function(self)
-        except HerokuApiError as error:
-            failure = {"msg": str(error), "error": error.to_dict()}
-        except (ValueError, TimeoutError) as error:
-            failure = {"msg": to_native(error)}
-        if failure is not None:
-            self.module.fail_json(**failure)
-        self.module.exit_json(**(result if result is not None else {"changed": False}))
+def execute(run, params, *, check_mode, diff_mode, no_log):
+    """Run a module's ``run``; return (result, warnings). A failure is a result with
+    ``failed`` and ``msg``, never a traceback; it is ``changed`` when a write may have landed."""
+    task = HerokuTask(params, check_mode=check_mode, diff_mode=diff_mode, no_log=no_log)
+    failure = None
+    try:
+        result = run(task)
+    except ModuleFailure as error:
+        failure = {"msg": error.msg, **error.fields}
+    except HerokuApiError as error:
+        failure = {"msg": str(error), "error": error.to_dict()}
+    except (ValueError, TimeoutError) as error:
+        failure = {"msg": to_native(error)}
+    if failure is not None:
+        result = {"failed": True, "changed": task.may_have_written(), **failure}
+    elif result is None:
+        result = {"changed": False}
+    return result, task.warnings
+
+
+def run_module(argument_spec, run, **rules):
+    """The module's ``main()``: run as an ordinary Ansible module."""
+    module = AnsibleModule(
+        argument_spec=full_argument_spec(argument_spec), supports_check_mode=True, **rules
+    )
+    result, warnings = execute(
+        run,
+        module.params,
+        check_mode=module.check_mode,
+        diff_mode=module._diff,
+        no_log=module.no_log,
+    )
+    for warning in warnings:
+        module.warn(warning)
+    if result.pop("failed", False):
+        module.fail_json(**result)
+    module.exit_json(**result)

@@ -142,48 +142,45 @@ addon:
 
 from ansible_collections.herokuops.platform.plugins.module_utils._addons import (
     DEFAULT_WAIT_TIMEOUT,
-    reconcile_addons,
+    Addons,
 )
-from ansible_collections.herokuops.platform.plugins.module_utils._module import HerokuModule
+from ansible_collections.herokuops.platform.plugins.module_utils._module import run_module
+from ansible_collections.herokuops.platform.plugins.module_utils._reconciler import converge
 
+ARGUMENT_SPEC = {
+    "app": {"type": "str", "required": True},
+    "plan": {"type": "str"},
+    "name": {"type": "str"},
+    "attachment_name": {"type": "str"},
+    "config": {"type": "dict"},
+    "wait": {"type": "bool", "default": True},
+    "wait_timeout": {"type": "int", "default": DEFAULT_WAIT_TIMEOUT},
+    "confirm": {"type": "str"},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+}
+ARGUMENT_RULES = {
+    "required_if": [("state", "present", ["plan"]), ("state", "absent", ["name", "plan"], True)],
+}
 SPEC_KEYS = ("plan", "name", "attachment_name", "config", "state", "confirm")
 
 
-def run(heroku):
-    params = heroku.params
-    if params["wait_timeout"] < 0:
-        raise ValueError("wait_timeout: must be 0 or more seconds.")
+def run(task):
+    params = task.params
     spec = {key: params[key] for key in SPEC_KEYS if params[key] is not None}
-    outcome = reconcile_addons(
-        heroku.client,
-        params["app"],
-        [spec],
-        check_mode=heroku.check_mode,
-        wait=params["wait"],
-        wait_timeout=params["wait_timeout"],
-        field_prefix=None,
-    )
+    desired = {
+        "addons": [spec],
+        "wait": params["wait"],
+        "wait_timeout": params["wait_timeout"],
+        "field_prefix": None,
+    }
+    outcome = converge(task.client, Addons.kind, params["app"], desired, check_mode=task.check_mode)
     addons = outcome.result["addons"]
     fields = {"addon": addons[0]} if addons else {}
-    return heroku.result_from(outcome, f"add-ons of {params['app']}", **fields)
+    return task.result_from(outcome, f"add-ons of {params['app']}", **fields)
 
 
 def main():
-    heroku = HerokuModule(
-        argument_spec={
-            "app": {"type": "str", "required": True},
-            "plan": {"type": "str"},
-            "name": {"type": "str"},
-            "attachment_name": {"type": "str"},
-            "config": {"type": "dict"},
-            "wait": {"type": "bool", "default": True},
-            "wait_timeout": {"type": "int", "default": DEFAULT_WAIT_TIMEOUT},
-            "confirm": {"type": "str"},
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-        },
-        required_if=[("state", "present", ["plan"]), ("state", "absent", ["name", "plan"], True)],
-    )
-    heroku.run(run)
+    run_module(ARGUMENT_SPEC, run, **ARGUMENT_RULES)
 
 
 if __name__ == "__main__":

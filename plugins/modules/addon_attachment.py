@@ -100,33 +100,32 @@ attachment:
       sample: reluvia-dwh
 """
 
-from ansible_collections.herokuops.platform.plugins.module_utils._addons import (
-    reconcile_attachment,
-)
-from ansible_collections.herokuops.platform.plugins.module_utils._module import HerokuModule
+from ansible_collections.herokuops.platform.plugins.module_utils._addons import Attachment
+from ansible_collections.herokuops.platform.plugins.module_utils._module import run_module
+from ansible_collections.herokuops.platform.plugins.module_utils._reconciler import converge
+
+ARGUMENT_SPEC = {
+    "app": {"type": "str", "required": True},
+    "addon": {"type": "str", "required": True},
+    "name": {"type": "str"},
+    "namespace": {"type": "str"},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+}
+ARGUMENT_RULES = {}
 
 
-def run(heroku):
-    params = heroku.params
+def run(task):
+    params = task.params
     desired = {key: params[key] for key in ("addon", "name", "namespace", "state")}
-    outcome = reconcile_attachment(
-        heroku.client, params["app"], desired, check_mode=heroku.check_mode
+    outcome = converge(
+        task.client, Attachment.kind, params["app"], desired, check_mode=task.check_mode
     )
     header = f"attachments of {params['addon']} to {params['app']}"
-    return heroku.result_from(outcome, header, attachment=outcome.result["attachment"])
+    return task.result_from(outcome, header, attachment=outcome.result["attachment"])
 
 
 def main():
-    heroku = HerokuModule(
-        argument_spec={
-            "app": {"type": "str", "required": True},
-            "addon": {"type": "str", "required": True},
-            "name": {"type": "str"},
-            "namespace": {"type": "str"},
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-        },
-    )
-    heroku.run(run)
+    run_module(ARGUMENT_SPEC, run, **ARGUMENT_RULES)
 
 
 if __name__ == "__main__":

@@ -87,18 +87,22 @@ options:
     default: 600
   config_vars:
     description:
-      - Config vars, as O(herokuops.platform.config_vars#module:config). Written after the
-        add-ons, so add-on-owned vars (C(DATABASE_URL)) exist and cannot be overwritten.
-      - Values are secrets and never logged. Not managed when omitted.
+      - Plain config vars, as O(herokuops.platform.config_vars#module:config_vars): shown in the
+        result and the diff. Written after the add-ons, so add-on-owned vars
+        (C(DATABASE_URL)) exist and cannot be overwritten.
+      - Config vars are managed when this or O(sensitive_config_vars) is given; both go out in
+        one request, one release.
+    type: dict
+  sensitive_config_vars:
+    description:
+      - Secret config vars, as
+        O(herokuops.platform.config_vars#module:sensitive_config_vars): never logged, masked in
+        the result and the diff. A name may not also be in O(config_vars).
     type: dict
   config_vars_exclusive:
     description:
-      - Remove config vars that O(config_vars) does not list (never add-on-owned vars).
-    type: bool
-    default: false
-  show_values:
-    description:
-      - Show config var values in the result and the diff instead of C(********).
+      - Remove config vars that neither O(config_vars) nor O(sensitive_config_vars) lists
+        (never add-on-owned vars).
     type: bool
     default: false
   formation:
@@ -113,8 +117,11 @@ options:
 notes:
   - Supports check mode (no request that writes) and diff mode (one diff per changed part).
   - A no-op run reads the app and one list per managed part, and writes nothing.
-  - When Heroku answers a write with a server error or not at all, the part is read again and
-    converged again (at most three times), so a retried create is never made twice.
+  - A no-op run reads the app and its managed parts at once, in one round trip.
+  - When Heroku answers a write with a server error or not at all, the write may have been
+    applied, so it is never sent again as it was; the part is read again and planned again,
+    and only what is still missing is written, within O(max_retry_wait). Such a run reports
+    C(changed).
 """
 
 EXAMPLES = r"""
@@ -132,6 +139,7 @@ EXAMPLES = r"""
     config_vars:
       APP_ENV: prod
       LOG_LEVEL: INFO
+    sensitive_config_vars:
       TELEGRAM_BOT_TOKEN: "{{ vault_telegram_bot_token }}"
     formation:
       web: 1
@@ -168,8 +176,8 @@ app:
 parts:
   description:
     - One entry per managed part (C(app), C(buildpacks), C(addons), C(config_vars),
-      C(formation)) with C(changed) and what that part's own module returns (config var values
-      masked unless O(show_values)).
+      C(formation)) with C(changed) and what that part's own module returns (the values of
+      plain config vars; secret and undeclared ones masked).
   returned: success
   type: dict
   sample:
@@ -179,61 +187,42 @@ parts:
 """
 
 from ansible_collections.herokuops.platform.plugins.module_utils._app import converge_app
-from ansible_collections.herokuops.platform.plugins.module_utils._module import HerokuModule
+from ansible_collections.herokuops.platform.plugins.module_utils._module import run_module
 
-SPEC_KEYS = (
-    "name",
-    "state",
-    "confirm",
-    "region",
-    "stack",
-    "build_stack",
-    "team",
-    "maintenance",
-    "acm",
-    "buildpacks",
-    "addons",
-    "wait_timeout",
-    "config_vars",
-    "config_vars_exclusive",
-    "show_values",
-    "formation",
-)
+ARGUMENT_SPEC = {
+    "name": {"type": "str", "required": True},
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+    "confirm": {"type": "str"},
+    "region": {"type": "str", "choices": ["us", "eu"]},
+    "stack": {"type": "str"},
+    "build_stack": {"type": "str"},
+    "team": {"type": "str"},
+    "maintenance": {"type": "bool"},
+    "acm": {"type": "bool"},
+    "buildpacks": {"type": "list", "elements": "str"},
+    "addons": {"type": "list", "elements": "raw"},
+    "wait_timeout": {"type": "int", "default": 600},
+    "config_vars": {"type": "dict"},
+    "sensitive_config_vars": {"type": "dict", "no_log": True},
+    "config_vars_exclusive": {"type": "bool", "default": False},
+    "formation": {"type": "dict"},
+}
+ARGUMENT_RULES = {}
 
 
-def run(heroku):
-    spec = {key: heroku.params[key] for key in SPEC_KEYS}
-    outcome = converge_app(heroku.client, spec, check_mode=heroku.check_mode)
+def run(task):
+    spec = {key: task.params[key] for key in ARGUMENT_SPEC}
+    outcome = converge_app(task.client, spec, check_mode=task.check_mode)
     for warning in outcome["warnings"]:
-        heroku.warn(warning)
+        task.warn(warning)
     result = {"changed": outcome["changed"], "app": outcome["app"], "parts": outcome["parts"]}
-    if heroku.diff_mode:
+    if task.diff_mode:
         result["diff"] = outcome["diff"]
     return result
 
 
 def main():
-    heroku = HerokuModule(
-        argument_spec={
-            "name": {"type": "str", "required": True},
-            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-            "confirm": {"type": "str"},
-            "region": {"type": "str", "choices": ["us", "eu"]},
-            "stack": {"type": "str"},
-            "build_stack": {"type": "str"},
-            "team": {"type": "str"},
-            "maintenance": {"type": "bool"},
-            "acm": {"type": "bool"},
-            "buildpacks": {"type": "list", "elements": "str"},
-            "addons": {"type": "list", "elements": "raw"},
-            "wait_timeout": {"type": "int", "default": 600},
-            "config_vars": {"type": "dict", "no_log": True},
-            "config_vars_exclusive": {"type": "bool", "default": False},
-            "show_values": {"type": "bool", "default": False},
-            "formation": {"type": "dict"},
-        },
-    )
-    heroku.run(run)
+    run_module(ARGUMENT_SPEC, run, **ARGUMENT_RULES)
 
 
 if __name__ == "__main__":

@@ -132,14 +132,21 @@ apps:
 """
 
 from ansible_collections.herokuops.platform.plugins.module_utils._app_info import read_app_info
-from ansible_collections.herokuops.platform.plugins.module_utils._module import HerokuModule
+from ansible_collections.herokuops.platform.plugins.module_utils._module import run_module
+
+ARGUMENT_SPEC = {
+    "name": {"type": "list", "elements": "str", "required": True, "aliases": ["app"]},
+    "releases_limit": {"type": "int", "default": 5},
+    "include_values": {"type": "bool", "default": False},
+}
+ARGUMENT_RULES = {}
 
 
-def run(heroku):
-    params = heroku.params
+def run(task):
+    params = task.params
     if params["releases_limit"] < 0:
         raise ValueError("releases_limit: must be 0 or more.")
-    if params["include_values"] and not heroku.module.no_log:
+    if params["include_values"] and not task.no_log:
         # A module cannot censor its own result; the task's no_log makes Ansible do it.
         raise ValueError(
             "include_values: config var values are secrets; set no_log: true on this task "
@@ -147,7 +154,7 @@ def run(heroku):
         )
     apps = [
         read_app_info(
-            heroku.client,
+            task.client,
             name,
             releases_limit=params["releases_limit"],
             include_values=params["include_values"],
@@ -158,14 +165,7 @@ def run(heroku):
 
 
 def main():
-    heroku = HerokuModule(
-        argument_spec={
-            "name": {"type": "list", "elements": "str", "required": True, "aliases": ["app"]},
-            "releases_limit": {"type": "int", "default": 5},
-            "include_values": {"type": "bool", "default": False},
-        },
-    )
-    heroku.run(run)
+    run_module(ARGUMENT_SPEC, run, **ARGUMENT_RULES)
 
 
 if __name__ == "__main__":

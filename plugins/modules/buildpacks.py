@@ -55,28 +55,27 @@ buildpacks:
   sample: ["heroku-community/apt", "heroku/python"]
 """
 
-from ansible_collections.herokuops.platform.plugins.module_utils._buildpacks import (
-    reconcile_buildpacks,
-)
-from ansible_collections.herokuops.platform.plugins.module_utils._module import HerokuModule
+from ansible_collections.herokuops.platform.plugins.module_utils._buildpacks import Buildpacks
+from ansible_collections.herokuops.platform.plugins.module_utils._module import run_module
+from ansible_collections.herokuops.platform.plugins.module_utils._reconciler import converge
+
+ARGUMENT_SPEC = {
+    "app": {"type": "str", "required": True},
+    "buildpacks": {"type": "list", "elements": "str", "required": True},
+}
+ARGUMENT_RULES = {}
 
 
-def run(heroku):
-    params = heroku.params
-    outcome = reconcile_buildpacks(
-        heroku.client, params["app"], params["buildpacks"], check_mode=heroku.check_mode
+def run(task):
+    app = task.params["app"]
+    outcome = converge(
+        task.client, Buildpacks.kind, app, task.params["buildpacks"], check_mode=task.check_mode
     )
-    return heroku.result_from(outcome, f"buildpacks of {params['app']}", **outcome.result)
+    return task.result_from(outcome, f"buildpacks of {app}", **outcome.result)
 
 
 def main():
-    heroku = HerokuModule(
-        argument_spec={
-            "app": {"type": "str", "required": True},
-            "buildpacks": {"type": "list", "elements": "str", "required": True},
-        },
-    )
-    heroku.run(run)
+    run_module(ARGUMENT_SPEC, run, **ARGUMENT_RULES)
 
 
 if __name__ == "__main__":

@@ -86,28 +86,26 @@ updates:
   sample: [{"type": "web", "quantity": 2, "dyno_size": {"name": "standard-1x"}}]
 """
 
-from ansible_collections.herokuops.platform.plugins.module_utils._formation import (
-    reconcile_formation,
-)
-from ansible_collections.herokuops.platform.plugins.module_utils._module import HerokuModule
+from ansible_collections.herokuops.platform.plugins.module_utils._formation import Formation
+from ansible_collections.herokuops.platform.plugins.module_utils._module import run_module
+from ansible_collections.herokuops.platform.plugins.module_utils._reconciler import converge
+
+ARGUMENT_SPEC = {
+    "app": {"type": "str", "required": True},
+    "formation": {"type": "dict", "required": True},
+}
+ARGUMENT_RULES = {}
 
 
-def run(heroku):
-    params = heroku.params
-    outcome = reconcile_formation(
-        heroku.client, params["app"], params["formation"], check_mode=heroku.check_mode
-    )
-    return heroku.result_from(outcome, f"formation of {params['app']}", **outcome.result)
+def run(task):
+    app = task.params["app"]
+    desired = {"formation": task.params["formation"]}
+    outcome = converge(task.client, Formation.kind, app, desired, check_mode=task.check_mode)
+    return task.result_from(outcome, f"formation of {app}", **outcome.result)
 
 
 def main():
-    heroku = HerokuModule(
-        argument_spec={
-            "app": {"type": "str", "required": True},
-            "formation": {"type": "dict", "required": True},
-        },
-    )
-    heroku.run(run)
+    run_module(ARGUMENT_SPEC, run, **ARGUMENT_RULES)
 
 
 if __name__ == "__main__":

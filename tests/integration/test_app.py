@@ -10,22 +10,25 @@ pytestmark = pytest.mark.integration
 
 SECRET = "planted-app-secret-93ab"
 NAME = "cashbot-prod"
-CONFIG = {
-    "TELEGRAM_BOT_TOKEN": SECRET,
-    "ENCRYPTION_SECRET": "0123456789abcdef0123456789abcdef",
+PLAIN = {
     "TELEGRAM_ADMIN_IDS": "123456789,987654321",
     "TELEGRAM_WEBHOOK_URL": f"https://{NAME}.herokuapp.com/webhook",
     "API_GATEWAY_URL": f"https://{NAME}.herokuapp.com",
     "STORAGE_ENDPOINT": "https://s3.amazonaws.com",
     "STORAGE_BUCKET": "cashbot-receipts",
-    "STORAGE_ACCESS_KEY": "AKIAEXAMPLE",
-    "STORAGE_SECRET_KEY": "storage-secret-key",
     "PORTMONE_LOGIN": "login",
-    "PORTMONE_PASSWORD": "portmone-password",
-    "PORTMONE_PAYEE_ID": "payee-1",
     "APP_ENV": "prod",
     "LOG_LEVEL": "INFO",
 }
+SENSITIVE = {
+    "TELEGRAM_BOT_TOKEN": SECRET,
+    "ENCRYPTION_SECRET": "0123456789abcdef0123456789abcdef",
+    "STORAGE_ACCESS_KEY": "AKIAEXAMPLE",
+    "STORAGE_SECRET_KEY": "storage-secret-key",
+    "PORTMONE_PASSWORD": "portmone-password",
+    "PORTMONE_PAYEE_ID": "payee-1",
+}
+CONFIG = {**PLAIN, **SENSITIVE}
 
 
 def app_task(**args):
@@ -39,7 +42,8 @@ def runbook_001(**overrides):
         "stack": "heroku-24",
         "buildpacks": ["heroku-community/apt", "heroku/python"],
         "addons": ["heroku-postgresql:essential-0", "heroku-redis:mini"],
-        "config_vars": dict(CONFIG),
+        "config_vars": dict(PLAIN),
+        "sensitive_config_vars": dict(SENSITIVE),
         "formation": {"web": 1, "worker": 1},
     }
     spec.update(overrides)
@@ -197,7 +201,7 @@ def test_runbook_001_converges_then_three_var_change_is_one_release(heroku, play
     print(f"\nconverge wall time {converge_seconds:.2f}s; no-op requests: {noop}")
 
     releases_before = len(releases(heroku))
-    changed = dict(CONFIG, LOG_LEVEL="DEBUG", APP_ENV="staging", PORTMONE_LOGIN="login-2")
+    changed = dict(PLAIN, LOG_LEVEL="DEBUG", APP_ENV="staging", PORTMONE_LOGIN="login-2")
     third = playbook(app_task(**runbook_001(config_vars=changed)), diff=True)
     parts = third.result("app")["parts"]
     assert parts["config_vars"]["changed"] is True

@@ -35,7 +35,7 @@ TASKS = {
     "addon": {"app": "dwh", "plan": "heroku-redis:mini"},
     "addon_attachment": {"app": "metabase", "addon": "dwh-db", "name": "DATABASE"},
     "app_info": {"name": ["dwh", "metabase"]},
-    "config_vars": {"app": "dwh", "config": {"TOKEN": "x"}},
+    "config_vars": {"app": "dwh", "config_vars": {"LOG_LEVEL": "x"}},
     "app": {"name": "dwh", "maintenance": True},
 }
 
