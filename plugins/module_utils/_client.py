@@ -1,33 +1,34 @@
 # Copyright: herokuops.platform contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one place that talks to the Heroku Platform API.
+"""The one place that talks to the Heroku Platform API, on plain ``requests``.
 
-Built on heroku3's session, with what heroku3 leaves out: a configurable API URL (it hard-codes
-api.heroku.com), retries with bounded, jittered backoff, Heroku's ``{id, message}`` errors as one
-typed exception, Range paging to the end, and no prints on stdout (a module's stdout is its JSON).
+One pooled session per process; Heroku's ``{id, message}`` errors as one typed exception; Range
+paging to the end; retries with bounded, jittered backoff inside one time budget per client.
+Reads are retried after 429, 5xx and connection errors. A write is retried only when Heroku
+surely did nothing (429, or no connection made); after a 5xx or a lost answer it may have been
+applied, so it is never re-sent here: ``HerokuWriteUncertain`` tells the caller to read again.
 """
 
 from __future__ import annotations
 
-import contextlib
 import email.utils
-import io
 import json
 import random as _random
+import socket
+import threading
 import time
 import traceback
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 try:
     import requests
-    from heroku3.api import RateLimitExceeded
-    from heroku3.core import Heroku
+    from requests.adapters import HTTPAdapter
 except ImportError:
-    HAS_HEROKU3 = False
-    HEROKU3_IMPORT_ERROR = traceback.format_exc()
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
 else:
-    HAS_HEROKU3 = True
-    HEROKU3_IMPORT_ERROR = None
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
 
 COLLECTION_VERSION = "0.1.0"
 USER_AGENT = f"herokuops.platform/{COLLECTION_VERSION}"
@@ -38,13 +39,16 @@ PAGE_MAX = 1000  # the largest page Heroku serves
 RETRY_BASE_SECONDS = 0.5
 RETRY_CAP_SECONDS = 8.0
 # The time budget is the real bound; this only stops a run of near-zero jittered waits.
-MAX_ATTEMPTS = 15
-
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+MAX_ATTEMPTS = 50
+POOL_SIZE = 16  # concurrent reads of one app's parts share the pool
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 class HerokuApiError(Exception):
     """Whatever went wrong talking to Heroku: an error answer, or no answer at all."""
+
+    # True when a write may have reached Heroku although it failed: read before writing again.
+    may_have_applied = False
 
     def __init__(
         self,
@@ -113,17 +117,19 @@ class HerokuApiError(Exception):
         )
 
 
+class HerokuWriteUncertain(HerokuApiError):
+    """A write got a 5xx or no answer: it may have been applied."""
+
+    may_have_applied = True
+
+
+class HerokuConfigError(ValueError):
+    """The client's own settings are wrong (api_url, timeout, ...): retrying cannot help."""
+
+
 def api_path(*segments):
     """``api_path("apps", "my app", "config-vars")`` -> ``/apps/my%20app/config-vars``."""
     return "/" + "/".join(quote(str(segment), safe="") for segment in segments)
-
-
-def is_idempotent(method, path):
-    """Whether sending the request twice has the same effect as sending it once."""
-    if method in IDEMPOTENT_METHODS:
-        return True
-    # Config vars PATCH sets values (null removes): repeating it changes nothing more.
-    return method == "PATCH" and path.split("?", 1)[0].rstrip("/").endswith("/config-vars")
 
 
 def retry_after_seconds(value, now=None):
@@ -145,22 +151,68 @@ def retry_after_seconds(value, now=None):
     return max(0.0, when.timestamp() - now)
 
 
-class _BearerAuth:
-    """Sets the header on every request; an explicit auth also stops requests reading ~/.netrc."""
+def check_api_url(api_url):
+    """The URL without a trailing slash; HerokuConfigError naming api_url when it cannot work."""
+    url = (api_url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        if "://" not in url:
+            raise HerokuConfigError(
+                f"api_url: {api_url!r} has no scheme; use https://{url.lstrip('/') or 'HOST'}."
+            )
+        raise HerokuConfigError(
+            f"api_url: {api_url!r} has scheme {parts.scheme!r}; use http or https."
+        )
+    if not parts.hostname:
+        raise HerokuConfigError(f"api_url: {api_url!r} has no host name.")
+    return url.rstrip("/")
 
-    def __init__(self, api_key):
-        self._api_key = api_key
 
-    def __call__(self, request):
-        request.headers["Authorization"] = f"Bearer {self._api_key}"
-        return request
+_SESSION = {}  # the process's one session, under "session"
+_SESSION_LOCK = threading.Lock()
 
 
-@contextlib.contextmanager
-def quiet_stdout():
-    """Swallow prints (heroku3 prints on paged responses) so a module's JSON stays clean."""
-    with contextlib.redirect_stdout(io.StringIO()):
-        yield
+def shared_session():
+    """One pooled session per process: every client reuses its connections."""
+    with _SESSION_LOCK:
+        if "session" not in _SESSION:
+            session = requests.Session()
+            # Never read ~/.netrc or proxy settings for credentials: the key is ours to send.
+            session.trust_env = False
+            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE)
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
+            _SESSION["session"] = session
+        return _SESSION["session"]
+
+
+def caused_by(error, kinds):
+    """Whether ``kinds`` appears in the exception's chain (causes, contexts, urllib3 reasons)."""
+    seen = set()
+    pending = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, kinds):
+            return True
+        pending.extend(
+            [current.__cause__, current.__context__, getattr(current, "reason", None)]
+            + [arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException)]
+        )
+    return False
+
+
+def never_sent(error):
+    """A connection error from before the request left this machine (nothing was applied)."""
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return True
+    try:
+        from urllib3.exceptions import NewConnectionError
+    except ImportError:  # pragma: no cover - requests always brings urllib3
+        return False
+    return caused_by(error, (NewConnectionError, ConnectionRefusedError))
 
 
 class HerokuClient:
@@ -178,33 +230,54 @@ class HerokuClient:
         sleep=time.sleep,
         random=_random.random,
     ):
-        if not HAS_HEROKU3:
-            raise RuntimeError(f"heroku3 and requests are required: {HEROKU3_IMPORT_ERROR}")
+        if not HAS_REQUESTS:
+            raise RuntimeError(f"requests is required: {REQUESTS_IMPORT_ERROR}")
         if not api_key:
-            raise ValueError("api_key is required")
-        self.api_url = (api_url or DEFAULT_API_URL).rstrip("/")
+            raise ValueError("api_key: a Heroku API key is required.")
+        if timeout is None or timeout <= 0:
+            raise ValueError("timeout: must be a positive number of seconds.")
+        if max_retry_wait is None or max_retry_wait < 0:
+            raise ValueError("max_retry_wait: must not be negative.")
+        self.api_url = check_api_url(api_url or DEFAULT_API_URL)
         self.timeout = timeout
         self.max_retry_wait = float(max_retry_wait)
         self.sleep = sleep
         self.random = random
+        self.session = shared_session()
+        self._headers = {
+            "Accept": ACCEPT,
+            "User-Agent": USER_AGENT,
+            "Authorization": f"Bearer {api_key}",
+        }
+        self._lock = threading.Lock()
         self.request_counts = {}
         self.waits = []  # every backoff wait, in seconds: what the retry budget was spent on
+        self.writes_sent = 0  # writes that reached Heroku, or may have
         self.last_request_id = None
         self.rate_limit_remaining = None
 
-        session = requests.Session()
-        with quiet_stdout():
-            # Never heroku3.from_key: it authenticates against api.heroku.com at once.
-            self.heroku = Heroku(session=session)
-        self.heroku._heroku_url = self.api_url
-        self.heroku._api_key = api_key
-        self.session = self.heroku._session
-        # heroku3 asks for the "3.cedar-acm" variant; ask for plain version 3 like the CLI.
-        self.session.headers.update({"Accept": ACCEPT, "User-Agent": USER_AGENT})
-        self.session.auth = _BearerAuth(api_key)
-        self.session.hooks["response"].append(self._note_response)
+    # -- the retry budget -----------------------------------------------------------------------
+    @property
+    def budget_left(self):
+        with self._lock:
+            return max(0.0, self.max_retry_wait - sum(self.waits))
 
-    # -- public calls -------------------------------------------------------------------------
+    def retry_wait(self, attempt, retry_after=None):
+        """Sleep before retry number ``attempt`` if the budget allows; False when it does not."""
+        wait = retry_after if retry_after is not None else self._backoff(attempt)
+        with self._lock:
+            if sum(self.waits) + wait > self.max_retry_wait:
+                return False
+            self.waits.append(wait)
+        self.sleep(wait)
+        return True
+
+    def _backoff(self, attempt):
+        """Full jitter: uniform in [0, min(cap, base * 2**(attempt - 1))]."""
+        ceiling = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * (2 ** (attempt - 1)))
+        return self.random() * ceiling
+
+    # -- public calls ---------------------------------------------------------------------------
     def get(self, path, headers=None):
         return self.request("GET", path, headers=headers).json_body
 
@@ -251,95 +324,101 @@ class HerokuClient:
     def delete(self, path, body=None):
         return self.request("DELETE", path, body).json_body
 
-    def heroku3_call(self, function):
-        """Run ``function(heroku)`` on heroku3's own API: its prints stay off stdout and its
-        errors become HerokuApiError. No retries: prefer the methods above."""
-        try:
-            with quiet_stdout():
-                return function(self.heroku)
-        except RateLimitExceeded as error:
-            raise HerokuApiError(429, "rate_limit", str(error), method="heroku3") from None
-        except requests.HTTPError as error:
-            response = error.response
-            if response is None:
-                raise HerokuApiError(None, "http_error", str(error), method="heroku3") from None
-            request = response.request
-            method = request.method if request is not None else "heroku3"
-            path = requests.utils.urlparse(response.url).path
-            raise HerokuApiError.from_response(response, method, path) from None
-        except requests.RequestException as error:
-            raise HerokuApiError(None, "connection_error", str(error), method="heroku3") from None
-
-    # -- the request loop ---------------------------------------------------------------------
+    # -- the request loop -----------------------------------------------------------------------
     def request(self, method, path, body=None, headers=None):
-        """Send one API request, retrying what is safe to retry within the wait budget."""
+        """Send one API request, retrying what is safe to retry within the budget."""
         method = method.upper()
-        idempotent = is_idempotent(method, path)
-        waited = 0.0
+        read = method in READ_METHODS
         attempt = 0
         while True:
             error, retry_after = None, None
             try:
                 response = self._send(method, path, body, headers)
             except requests.RequestException as exc:
+                self._check_configuration(exc)
+                sent = not never_sent(exc)
+                if not read and sent:
+                    self._count_write()
+                    raise HerokuWriteUncertain(
+                        None,
+                        "no_answer",
+                        f"no answer, the request may have been applied: {exc}",
+                        method=method,
+                        path=path,
+                    ) from None
                 error = HerokuApiError(None, "connection_error", str(exc), method=method, path=path)
-                retryable = idempotent
             else:
-                if response.status_code < 400:
+                status = response.status_code
+                if not read and (status < 400 or status >= 500):
+                    self._count_write()  # applied, or may have been
+                if status < 400:
                     return _Answer(response, method, path)
-                error = HerokuApiError.from_response(response, method, path)
-                if response.status_code == 429:
-                    # Heroku refused before doing anything, so even a POST is safe to resend.
-                    retryable = True
+                if status == 429:
+                    # Heroku refused before doing anything, so even a write is safe to resend.
+                    error = HerokuApiError.from_response(response, method, path)
                     retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+                elif status >= 500 and not read:
+                    raise HerokuWriteUncertain.from_response(response, method, path)
+                elif status >= 500:
+                    error = HerokuApiError.from_response(response, method, path)
                 else:
-                    retryable = response.status_code >= 500 and idempotent
+                    raise HerokuApiError.from_response(response, method, path)
             attempt += 1
-            if not retryable or attempt >= MAX_ATTEMPTS:
+            if attempt >= MAX_ATTEMPTS or not self.retry_wait(attempt, retry_after):
                 raise error
-            wait = retry_after if retry_after is not None else self._backoff(attempt)
-            if waited + wait > self.max_retry_wait:
-                raise error
-            self.waits.append(wait)
-            self.sleep(wait)
-            waited += wait
-
-    def _backoff(self, attempt):
-        """Full jitter: uniform in [0, min(cap, base * 2**(attempt - 1))]."""
-        ceiling = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * (2 ** (attempt - 1)))
-        return self.random() * ceiling
 
     def _send(self, method, path, body, headers):
-        request_headers = dict(headers or {})
+        request_headers = dict(self._headers)
+        request_headers.update(headers or {})
         data = None
         if body is not None:
             data = json.dumps(body)
             request_headers["Content-Type"] = "application/json"
         try:
-            with quiet_stdout():
-                return self.session.request(
-                    method,
-                    self.api_url + path,
-                    data=data,
-                    headers=request_headers,
-                    timeout=self.timeout,
-                )
+            response = self.session.request(
+                method,
+                self.api_url + path,
+                data=data,
+                headers=request_headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
         except requests.RequestException:
             self._count(method)  # attempted, even though no answer came back
             raise
-
-    def _note_response(self, response, *args, **kwargs):
-        self._count(response.request.method if response.request is not None else "?")
-        request_id = response.headers.get("Request-Id")
-        if request_id:
-            self.last_request_id = request_id
-        remaining = response.headers.get("RateLimit-Remaining")
-        if remaining is not None:
-            self.rate_limit_remaining = remaining
+        self._note(method, response)
         return response
 
+    def _check_configuration(self, error):
+        """An api_url requests cannot use, or a host that does not resolve: no retry helps."""
+        if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema)):
+            raise HerokuConfigError(f"api_url: {self.api_url!r} is not usable: {error}") from None
+        if isinstance(error, requests.exceptions.MissingSchema):
+            raise HerokuConfigError(f"api_url: {self.api_url!r} has no scheme.") from None
+        if caused_by(error, (socket.gaierror,)) or "NameResolutionError" in repr(error):
+            host = urlsplit(self.api_url).hostname
+            raise HerokuConfigError(
+                f"api_url: cannot resolve host {host!r} of {self.api_url}; check api_url "
+                "(or HEROKU_API_URL)."
+            ) from None
+
+    def _note(self, method, response):
+        self._count(method)
+        with self._lock:
+            request_id = response.headers.get("Request-Id")
+            if request_id:
+                self.last_request_id = request_id
+            remaining = response.headers.get("RateLimit-Remaining")
+            if remaining is not None:
+                self.rate_limit_remaining = remaining
+
     def _count(self, method):
-        self.request_counts[method] = self.request_counts.get(method, 0) + 1
+        with self._lock:
+            self.request_counts[method] = self.request_counts.get(method, 0) + 1
+
+    def _count_write(self):
+        with self._lock:
+            self.writes_sent += 1
 
 
 class _Answer:
