@@ -87,7 +87,7 @@ options:
     default: 600
   config_vars:
     description:
-      - Plain config vars, as O(herokuops.platform.config_vars#module:config_vars): shown in the
+      - Plain config vars, as O(herokuops.platform.config_vars#module:config_vars), shown in the
         result and the diff. Written after the add-ons, so add-on-owned vars
         (C(DATABASE_URL)) exist and cannot be overwritten.
       - Config vars are managed when this or O(sensitive_config_vars) is given; both go out in
@@ -96,8 +96,8 @@ options:
   sensitive_config_vars:
     description:
       - Secret config vars, as
-        O(herokuops.platform.config_vars#module:sensitive_config_vars): never logged, masked in
-        the result and the diff. A name may not also be in O(config_vars).
+        O(herokuops.platform.config_vars#module:sensitive_config_vars), never logged and masked
+        in the result and the diff. A name may not also be in O(config_vars).
     type: dict
   config_vars_exclusive:
     description:

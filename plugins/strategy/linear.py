@@ -13,8 +13,8 @@ description:
     the controller runs inside that worker, which would otherwise import the HTTP client and
     compile this collection's modules again for every app. This strategy imports them once in
     the main process before the first fork, so every worker starts with them loaded.
-  - Set it on a play with C(strategy: herokuops.platform.linear), as C(playbooks/site.yml)
-    does; results are the same with any other strategy, only slower over many apps.
+  - Set a play's C(strategy) keyword to V(herokuops.platform.linear), as C(playbooks/site.yml)
+    does. Results are the same with any other strategy, only slower over many apps.
 author:
   - herokuops maintainers (@herokuops)
 """
