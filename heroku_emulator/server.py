@@ -4,6 +4,7 @@ import base64
 import hashlib
 import json
 import re
+import socket
 import threading
 import time
 import traceback
@@ -32,6 +33,9 @@ FAULT_IDS = {
     503: "service_unavailable",
     504: "gateway_timeout",
 }
+# What an injected fault does: refuse the request (nothing applied), or apply it and then answer
+# an error or drop the connection without answering (the client cannot tell it was applied).
+FAULT_MODES = ("refuse", "apply_then_fail", "apply_then_drop")
 FREE_LINKS = {("rate-limit", "Info")}  # Heroku does not charge a token to read the limit.
 # Link keys that answered 2xx under strict validation in any emulator of this process: test
 # sessions start several emulators and account for schema coverage across all of them.
@@ -124,7 +128,14 @@ class Emulator:
             with self.lock:
                 return 200, list(self.requests)
         if name == "faults" and method == "POST":
+            mode = body.get("mode") or "refuse"
+            if mode not in FAULT_MODES:
+                return 422, {
+                    "id": "invalid_params",
+                    "message": f"mode: {mode!r} is not one of {', '.join(FAULT_MODES)}.",
+                }
             fault = {
+                "mode": mode,
                 "method": (body.get("method") or "").upper() or None,
                 "path": re.compile(body.get("path") or ".*"),
                 "status": int(body.get("status", 503)),
@@ -169,10 +180,11 @@ class Emulator:
                 return 200, self.store.tables
         return 404, {"id": "not_found", "message": f"No emulator control {method} {path}."}
 
-    def take_fault(self, method, path):
+    def take_fault(self, method, path, modes=("refuse",)):
+        """The first matching fault of one of ``modes`` that is due: consumed, and returned."""
         with self.lock:
             for fault in self.faults:
-                if fault["times"] <= 0:
+                if fault["times"] <= 0 or fault["mode"] not in modes:
                     continue
                 wanted = fault["method"]
                 if wanted == "WRITE" and method not in WRITE_METHODS:
@@ -185,12 +197,15 @@ class Emulator:
                 if fault["seen"] % fault["every"]:
                     continue
                 fault["times"] -= 1
-                return fault["status"]
+                return fault
         return None
 
-    def log(self, method, path, status):
+    def log(self, method, path, status, fault=None):
+        entry = {"method": method, "path": path, "status": status}
+        if fault:
+            entry["fault"] = fault
         with self.lock:
-            self.requests.append({"method": method, "path": path, "status": status})
+            self.requests.append(entry)
 
 
 def credentials(header):
@@ -338,6 +353,22 @@ class Handler(BaseHTTPRequestHandler):
         headers = {"Request-Id": request_id}
         status, body, extra = self.handle_api(method, path, split.query, raw)
         headers.update(extra)
+        after = None
+        if 200 <= status < 300:
+            after = emulator.take_fault(method, path, ("apply_then_fail", "apply_then_drop"))
+        if after is not None:
+            emulator.log(method, path, status, after["mode"])
+            if after["mode"] == "apply_then_drop":
+                self.drop_connection()
+                return
+            error = ApiError(
+                after["status"],
+                FAULT_IDS.get(after["status"], "fault"),
+                "Injected fault after the change was applied.",
+            )
+            headers["RateLimit-Remaining"] = str(emulator.bucket.remaining())
+            self.send(error.status, error.body(), headers)
+            return
         headers["RateLimit-Remaining"] = str(emulator.bucket.remaining())
         if body is not None and status < 400:
             etag = '"' + hashlib.md5(json.dumps(body, sort_keys=True).encode()).hexdigest() + '"'
@@ -374,8 +405,10 @@ class Handler(BaseHTTPRequestHandler):
                 )
             fault = emulator.take_fault(method, path)
             if fault:
-                error_id = FAULT_IDS.get(fault, "fault")
-                raise ApiError(fault, error_id, "Injected fault: please retry.")
+                status = fault["status"]
+                raise ApiError(
+                    status, FAULT_IDS.get(status, "fault"), "Injected fault: please retry."
+                )
             if not candidates and not extra:
                 if path_known:
                     raise ApiError(405, "method_not_allowed", f"{method} is not allowed here.")
@@ -435,6 +468,15 @@ class Handler(BaseHTTPRequestHandler):
             traceback.print_exc()
             error = ApiError(500, "internal_server_error", f"Emulator error: {error!r}")
             return 500, error.body(), {}
+
+    def drop_connection(self):
+        """Close the connection without a byte of answer, as a lost response looks."""
+        self.close_connection = True
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def extra_route(self, method, path):
         for route_method, pattern, handler in self.emulator.extra_routes:

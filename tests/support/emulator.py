@@ -60,10 +60,19 @@ class RunningEmulator:
     def writes(self):
         return [entry for entry in self.requests_log() if entry["method"] in WRITE_METHODS]
 
-    def inject_fault(self, method=None, path=".*", status=503, times=1, every=1):
+    def inject_fault(self, method=None, path=".*", status=503, times=1, every=1, mode="refuse"):
         """The next `times` matching requests fail with `status`; with `every`=N, only every
-        Nth matching one does. `method` may be WRITE for any of POST, PUT, PATCH, DELETE."""
-        body = {"method": method, "path": path, "status": status, "times": times, "every": every}
+        Nth matching one does. `method` may be WRITE for any of POST, PUT, PATCH, DELETE.
+        `mode`: refuse (nothing applied), apply_then_fail (applied, then `status` answered),
+        apply_then_drop (applied, then the connection closed without an answer)."""
+        body = {
+            "method": method,
+            "path": path,
+            "status": status,
+            "times": times,
+            "every": every,
+            "mode": mode,
+        }
         requests.post(self.url + "/__emulator/faults", json=body, timeout=10).raise_for_status()
 
     def advance(self, seconds):
