@@ -12,8 +12,9 @@ from ansible_collections.herokuops.platform.plugins.module_utils import _client
 from ansible_collections.herokuops.platform.plugins.module_utils._client import (
     HerokuApiError,
     HerokuClient,
+    HerokuConfigError,
+    HerokuWriteUncertain,
     api_path,
-    is_idempotent,
     retry_after_seconds,
 )
 
@@ -120,65 +121,60 @@ def closed_port_url():
 
 
 # -- retries ----------------------------------------------------------------------------------
-IDEMPOTENT_CALLS = [
-    ("GET", "/apps/demo-app", None),
-    (
-        "PUT",
-        "/apps/demo-app/buildpack-installations",
-        {"updates": [{"buildpack": "heroku/python"}]},
-    ),
+def test_reads_are_retried_on_503(heroku, app, clock):
+    heroku.inject_fault(method="GET", path="^/apps/demo-app$", status=503, times=2)
+    client = make_client(heroku.url, clock)
+
+    assert client.get("/apps/demo-app")["name"] == "demo-app"
+
+    assert log_of(heroku, "GET", "/apps/demo-app") == [503, 503, 200]
+    assert client.request_counts["GET"] == 3
+    assert clock.waits == [0.5, 1.0]
+
+
+WRITES = [
+    ("POST", "/apps", {"name": "never-made", "region": "eu"}),
+    ("PUT", "/apps/demo-app/buildpack-installations", {"updates": [{"buildpack": "heroku/go"}]}),
     ("PATCH", "/apps/demo-app/config-vars", {"GREETING": "hello"}),
+    ("PATCH", "/apps/demo-app", {"maintenance": True}),
     ("DELETE", "/apps/demo-app", None),
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body"), IDEMPOTENT_CALLS)
-def test_idempotent_requests_are_retried_on_503(heroku, app, clock, method, path, body):
-    heroku.inject_fault(method=method, path=f"^{path}$", status=503, times=2)
+@pytest.mark.parametrize(("method", "path", "body"), WRITES)
+def test_a_write_answered_503_is_never_resent(heroku, app, clock, method, path, body):
+    """It may have been applied (a config PATCH is a release): the caller reads again."""
+    heroku.inject_fault(method=method, path=f"^{path}$", status=503, times=1)
+    client = make_client(heroku.url, clock)
+    start = len(heroku.requests_log())
+
+    with pytest.raises(HerokuWriteUncertain) as raised:
+        client.request(method, path, body)
+
+    assert raised.value.may_have_applied is True
+    assert raised.value.status == 503
+    assert raised.value.error_id == "service_unavailable"
+    assert raised.value.request_id
+    sent = [e for e in heroku.requests_log()[start:] if e["method"] == method]
+    assert [e["status"] for e in sent] == [503]
+    assert client.request_counts[method] == 1
+    assert client.writes_sent == 1
+    assert clock.waits == []
+
+
+def test_a_config_patch_whose_answer_is_lost_is_sent_once(heroku, app, clock):
+    heroku.inject_fault(method="PATCH", path="/config-vars$", mode="apply_then_drop")
     client = make_client(heroku.url, clock)
 
-    client.request(method, path, body)
+    with pytest.raises(HerokuWriteUncertain) as raised:
+        client.patch(api_path("apps", "demo-app", "config-vars"), {"GREETING": "hello"})
 
-    assert log_of(heroku, method, path) == [503, 503, 200]
-    assert client.request_counts[method] == 3
-    assert clock.waits == [0.5, 1.0]
-
-
-def test_config_vars_patch_retry_lands_the_change_once(heroku, app, clock):
-    heroku.inject_fault(method="PATCH", path="/config-vars$", status=503, times=1)
-    client = make_client(heroku.url, clock)
-
-    client.patch(api_path("apps", "demo-app", "config-vars"), {"GREETING": "hello"})
-
+    assert raised.value.status is None
+    assert raised.value.error_id == "no_answer"
     assert heroku.get("/apps/demo-app/config-vars").json()["GREETING"] == "hello"
     releases = heroku.get("/apps/demo-app/releases").json()
     assert [r["description"] for r in releases].count("Set GREETING config vars") == 1
-
-
-def test_post_is_not_retried_on_503(heroku, clock):
-    heroku.inject_fault(method="POST", path="^/apps$", status=503, times=1)
-    client = make_client(heroku.url, clock)
-
-    with pytest.raises(HerokuApiError) as raised:
-        client.post("/apps", {"name": "never-made", "region": "eu"})
-
-    assert raised.value.status == 503
-    assert raised.value.error_id == "service_unavailable"
-    assert log_of(heroku, "POST", "/apps") == [503]
-    assert client.request_counts == {"POST": 1}
-    assert clock.waits == []
-    assert heroku.get("/apps/never-made").status_code == 404
-
-
-def test_app_patch_is_not_retried_on_503(heroku, app, clock):
-    heroku.inject_fault(method="PATCH", path="^/apps/demo-app$", status=503, times=1)
-    client = make_client(heroku.url, clock)
-
-    with pytest.raises(HerokuApiError):
-        client.patch("/apps/demo-app", {"maintenance": True})
-
-    assert log_of(heroku, "PATCH", "/apps/demo-app") == [503]
-    assert heroku.get("/apps/demo-app").json()["maintenance"] is False
+    assert client.writes_sent == 1
 
 
 def test_post_is_retried_on_429(heroku, clock):
@@ -190,8 +186,18 @@ def test_post_is_retried_on_429(heroku, clock):
     assert created["name"] == "made-once"
     assert log_of(heroku, "POST", "/apps") == [429, 429, 201]
     assert client.request_counts["POST"] == 3
+    assert client.writes_sent == 1
     names = [a["name"] for a in heroku.get("/apps").json()]
     assert names.count("made-once") == 1
+
+
+def test_a_refused_write_is_not_counted_as_sent(heroku, app, clock):
+    client = make_client(heroku.url, clock)
+    with pytest.raises(HerokuApiError) as raised:
+        client.patch("/apps/demo-app/config-vars", {"BAD-NAME": "x"})
+    assert raised.value.status == 422
+    assert raised.value.may_have_applied is False
+    assert client.writes_sent == 0
 
 
 def test_empty_rate_limit_bucket_is_waited_out(heroku, app):
@@ -209,7 +215,7 @@ def test_empty_rate_limit_bucket_is_waited_out(heroku, app):
     assert sum(clock.waits) <= 30
 
 
-def test_connection_errors_retry_get_but_not_post(clock):
+def test_no_connection_means_nothing_was_sent_so_reads_and_writes_retry(clock):
     url = closed_port_url()
     client = make_client(url, clock, max_retry_wait=2)
 
@@ -220,11 +226,54 @@ def test_connection_errors_retry_get_but_not_post(clock):
     assert client.request_counts["GET"] == 3  # waits 0.5 + 1.0; the next 2.0 would pass 2
     assert clock.waits == [0.5, 1.0]
 
+    fresh = make_client(url, clock, max_retry_wait=2)
     with pytest.raises(HerokuApiError) as raised:
-        client.post("/apps", {"name": "x"})
+        fresh.post("/apps", {"name": "x"})
+    assert not isinstance(raised.value, HerokuWriteUncertain)
     assert raised.value.error_id == "connection_error"
-    assert client.request_counts["POST"] == 1
+    assert fresh.request_counts["POST"] == 3
+    assert fresh.writes_sent == 0
     assert str(raised.value).startswith("POST /apps: connection_error: ")
+
+
+class SilentServer:
+    """Accepts a connection, reads the request, and closes without answering."""
+
+    def __init__(self):
+        self.requests = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(65536)
+                self.requests += 1
+
+
+def test_a_write_without_an_answer_may_have_been_applied(clock):
+    server = SilentServer()
+    client = make_client(server.url, clock)
+    try:
+        with pytest.raises(HerokuWriteUncertain) as raised:
+            client.patch("/apps/a/config-vars", {"A": "1"})
+        assert raised.value.error_id == "no_answer"
+        assert server.requests == 1
+        assert clock.waits == []
+        assert client.writes_sent == 1
+        # A read without an answer is simply asked again.
+        with pytest.raises(HerokuApiError):
+            make_client(server.url, clock, max_retry_wait=1).get("/apps/a")
+        assert server.requests >= 3
+    finally:
+        server.sock.close()
 
 
 # -- backoff bounds ---------------------------------------------------------------------------
@@ -302,15 +351,15 @@ def test_retry_after_parsing():
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412490) == 0.0
 
 
-def test_which_requests_count_as_idempotent():
-    assert is_idempotent("GET", "/apps")
-    assert is_idempotent("PUT", "/apps/a/buildpack-installations")
-    assert is_idempotent("DELETE", "/apps/a")
-    assert is_idempotent("PATCH", "/apps/a/config-vars")
-    assert not is_idempotent("PATCH", "/apps/a")
-    assert not is_idempotent("PATCH", "/apps/a/formation")
-    assert not is_idempotent("POST", "/apps/a/config-vars")
-    assert not is_idempotent("POST", "/apps")
+def test_the_budget_is_shared_by_every_request_of_a_client(heroku, app, clock):
+    heroku.inject_fault(method="GET", status=503, times=100)
+    client = make_client(heroku.url, clock, max_retry_wait=3)
+    for _ in range(2):
+        with pytest.raises(HerokuApiError):
+            client.get("/apps/demo-app")
+    assert sum(clock.waits) <= 3
+    assert client.budget_left == pytest.approx(3 - sum(clock.waits))
+    assert client.retry_wait(1) is (client.budget_left >= 0.5)
 
 
 # -- errors -----------------------------------------------------------------------------------
@@ -375,7 +424,7 @@ def test_non_json_error_falls_back_to_status_and_reason(scripted, clock):
     server = scripted((502, {"Content-Type": "text/html"}, b"<html>upstream died</html>"))
     client = make_client(server.url, clock, max_retry_wait=0)
 
-    with pytest.raises(HerokuApiError) as raised:
+    with pytest.raises(HerokuWriteUncertain) as raised:
         client.post("/apps", {"name": "x"})
 
     assert raised.value.error_id is None
@@ -428,38 +477,89 @@ def test_get_all_by_another_range_field(heroku, clock):
     assert log_of(heroku, "GET", "/apps") == [206, 206, 200]
 
 
-# -- stdout guard -----------------------------------------------------------------------------
-def test_heroku3_prints_do_not_reach_stdout(heroku, clock, capsys):
-    create_apps(heroku, 205)  # heroku3 asks without max=, gets a 206 and prints a warning
-    client = make_client(heroku.url, clock)
+# -- the session and configuration ------------------------------------------------------------
+def test_no_heroku3_and_one_session_per_process(clock):
+    import subprocess
+    import sys
 
-    apps = client.heroku3_call(lambda h: h.apps())
-
-    assert len(apps) == 205
-    assert capsys.readouterr().out == ""
-    assert log_of(heroku, "GET", "/apps") == [206, 200]
-    # Proof the guard matters: unguarded, the same heroku3 call prints.
-    client.heroku.apps()
-    assert "chunked" in capsys.readouterr().out
-
-
-def test_heroku3_errors_become_heroku_api_errors(heroku, clock, capsys):
-    client = make_client(heroku.url, clock)
-
-    with pytest.raises(HerokuApiError) as raised:
-        client.heroku3_call(lambda h: h.app("missing-app"))
-
-    assert raised.value.status == 404
-    assert raised.value.error_id == "not_found"
-    assert raised.value.path == "/apps/missing-app"
-    assert capsys.readouterr().out == ""
+    code = (
+        "import sys\n"
+        "from ansible_collections.herokuops.platform.plugins.module_utils import _client\n"
+        "a = _client.HerokuClient('k1', api_url='http://127.0.0.1:9')\n"
+        "b = _client.HerokuClient('k2', api_url='http://127.0.0.1:9')\n"
+        "assert a.session is b.session\n"
+        "assert 'heroku3' not in sys.modules\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=".",
+        env={"PYTHONPATH": ".collections"},
+    )
+    assert done.returncode == 0, done.stderr
 
 
 def test_constructing_never_calls_the_api(clock):
-    """heroku3.from_key would authenticate against api.heroku.com at once; we must not."""
     client = make_client(closed_port_url(), clock)
     assert client.request_counts == {}
-    assert client.heroku._heroku_url == client.api_url
+
+
+@pytest.mark.parametrize(
+    ("api_url", "words"),
+    [
+        ("api.heroku.com", "has no scheme; use https://api.heroku.com"),
+        ("ftp://api.heroku.com", "scheme 'ftp'"),
+        ("https://", "no host"),
+        ("", "no scheme"),
+    ],
+)
+def test_unusable_api_url_fails_at_construction(api_url, words):
+    with pytest.raises(HerokuConfigError) as raised:
+        HerokuClient(API_KEY, api_url=api_url or " ")
+    assert str(raised.value).startswith("api_url: ")
+    assert words in str(raised.value)
+
+
+def test_unknown_host_fails_at_once_without_retrying(clock):
+    client = make_client("http://no-such-host.invalid", clock)
+    with pytest.raises(HerokuConfigError) as raised:
+        client.get("/apps")
+    assert "api_url" in str(raised.value) and "no-such-host.invalid" in str(raised.value)
+    assert clock.waits == []
+
+
+@pytest.mark.parametrize(("option", "value"), [("timeout", 0), ("max_retry_wait", -1)])
+def test_bad_timeouts_name_the_option(option, value):
+    with pytest.raises(ValueError, match=option):
+        HerokuClient(API_KEY, api_url="http://127.0.0.1:9", **{option: value})
+
+
+def test_two_keys_in_one_process_do_not_mix(scripted, clock):
+    server = scripted((200, {}, {}), (200, {}, {}))
+    HerokuClient("key-one", api_url=server.url, sleep=clock.sleep).get("/account")
+    HerokuClient("key-two", api_url=server.url, sleep=clock.sleep).get("/account")
+    keys = [request["headers"]["Authorization"] for request in server.received]
+    assert keys == ["Bearer key-one", "Bearer key-two"]
+
+
+def test_concurrent_reads_on_one_client(heroku, clock):
+    create_apps(heroku, 4)
+    client = make_client(heroku.url, clock)
+    names = [f"app-{n:04d}" for n in range(4)]
+    found = {}
+
+    def read(name):
+        found[name] = client.get(api_path("apps", name))["name"]
+
+    threads = [threading.Thread(target=read, args=(name,)) for name in names * 5]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert found == {name: name for name in names}
+    assert client.request_counts == {"GET": 20}
 
 
 # -- headers ----------------------------------------------------------------------------------
