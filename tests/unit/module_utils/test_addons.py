@@ -5,8 +5,8 @@ from ansible_collections.herokuops.platform.plugins.module_utils import _addons
 from ansible_collections.herokuops.platform.plugins.module_utils._addons import (
     plan_addons,
     plan_attachment,
-    reconcile_addons,
 )
+from ansible_collections.herokuops.platform.plugins.module_utils._reconciler import converge
 
 APP = "demo-app"
 
@@ -165,6 +165,12 @@ class FakeClient:
 
     def delete(self, path):
         self.calls.append(("DELETE", path))
+
+
+def reconcile_addons(client, app, addons, *, check_mode, wait=True, field_prefix="addons"):
+    """The add-ons kind through the registry, as the modules run it."""
+    desired = {"addons": addons, "wait": wait, "wait_timeout": 600, "field_prefix": field_prefix}
+    return converge(client, "addons", app, desired, check_mode=check_mode)
 
 
 PLAN_PATH = "/addon-services/heroku-redis/plans/heroku-redis%3Amini"

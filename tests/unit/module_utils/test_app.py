@@ -1,12 +1,16 @@
 """App settings planning and whole-app validation, without HTTP."""
 
+import threading
+
 import pytest
 from ansible_collections.herokuops.platform.plugins.module_utils._app import (
     AppError,
+    converge_app,
     plan_app,
     plan_writes,
     validate_app,
 )
+from ansible_collections.herokuops.platform.plugins.module_utils._client import HerokuApiError
 
 EXISTING = {
     "id": "1",
@@ -82,6 +86,83 @@ def test_validate_app_names_the_field(spec, field):
     assert field in str(error.value)
 
 
-def test_validate_app_returns_config_warnings():
-    warnings = validate_app({"name": "my-app", "config_vars": {"DEBUG": True}})
-    assert warnings and "config_vars.DEBUG" in warnings[0]
+# -- the whole app over a fake client --------------------------------------------------------
+class FakeHeroku:
+    """Just enough of the API for converge_app; every read waits at a barrier, so a test
+    fails unless the five reads of a converge are in flight together."""
+
+    def __init__(self, app=None, barrier=None):
+        self.app = app
+        self.barrier = barrier
+        self.calls = []
+        self.lock = threading.Lock()
+
+    def _read(self, path):
+        with self.lock:
+            self.calls.append(("GET", path))
+        if self.barrier is not None:
+            self.barrier.wait()
+        if self.app is None:
+            raise HerokuApiError(404, "not_found", "no such app", method="GET", path=path)
+        if path.endswith("/buildpack-installations"):
+            return [{"ordinal": 0, "buildpack": {"name": "heroku/python", "url": "x"}}]
+        if path.endswith("/config-vars"):
+            return {"LOG_LEVEL": "INFO"}
+        if path.endswith("/formation"):
+            return [{"type": "web", "quantity": 1, "size": "basic"}]
+        if path.endswith(("/addons", "/addon-attachments")):
+            return []
+        return self.app
+
+    def get(self, path, headers=None):
+        return self._read(path)
+
+    def get_all(self, path, **kwargs):
+        return self._read(path)
+
+    def get_or_none(self, path):
+        try:
+            return self._read(path)
+        except HerokuApiError:
+            return None
+
+
+SPEC = {
+    "name": "my-app",
+    "region": "eu",
+    "buildpacks": ["heroku/python"],
+    "addons": [],
+    "config_vars": {"LOG_LEVEL": "INFO"},
+    "formation": {"web": 1},
+}
+
+
+def test_a_noop_converge_reads_five_resources_at_once_and_writes_nothing():
+    client = FakeHeroku(app=EXISTING, barrier=threading.Barrier(5, timeout=5))
+    result = converge_app(client, dict(SPEC), check_mode=False)
+    assert result["changed"] is False
+    assert len(client.calls) == 5
+    assert {method for method, _ in client.calls} == {"GET"}
+
+
+def test_a_new_app_plans_from_empty_parts():
+    client = FakeHeroku(app=None)
+    result = converge_app(client, dict(SPEC), check_mode=True)
+    assert result["changed"] is True
+    assert result["parts"]["app"]["created"] is True
+    assert result["parts"]["config_vars"]["set_keys"] == ["LOG_LEVEL"]
+    assert result["parts"]["formation"]["pending_first_deploy"] is True
+    assert any("formation: app my-app has no deployed code" in w for w in result["warnings"])
+
+
+def test_bad_nested_input_fails_before_any_request():
+    client = FakeHeroku(app=EXISTING)
+    with pytest.raises(ValueError, match=r"addons\[0\]\.plan"):
+        converge_app(client, dict(SPEC, addons=["nonsense"]), check_mode=False)
+    assert client.calls == []
+
+
+def test_config_warnings_reach_the_result():
+    client = FakeHeroku(app=EXISTING)
+    result = converge_app(client, dict(SPEC, config_vars={"DEBUG": True}), check_mode=True)
+    assert any("config_vars.DEBUG" in w for w in result["warnings"])

@@ -6,9 +6,14 @@ from ansible_collections.herokuops.platform.plugins.module_utils._buildpacks imp
     canonical_buildpack,
     installed_names,
     plan_buildpacks,
-    reconcile_buildpacks,
     validate_buildpacks,
 )
+from ansible_collections.herokuops.platform.plugins.module_utils._reconciler import converge
+
+
+def reconcile_buildpacks(client, app, buildpacks, *, check_mode):
+    return converge(client, "buildpacks", app, buildpacks, check_mode=check_mode)
+
 
 APT_TARBALL = "https://buildpack-registry.s3.amazonaws.com/buildpacks/heroku-community/apt.tgz"
 

@@ -6,12 +6,17 @@ from ansible_collections.herokuops.platform.plugins.module_utils._config_vars im
     MASK,
     ConfigVarsError,
     diff_views,
-    mask_values,
+    masked_view,
     normalize_config,
+    normalize_desired,
     owned_var_names,
     plan_config_vars,
-    reconcile_config_vars,
     to_config_value,
+)
+from ansible_collections.herokuops.platform.plugins.module_utils._reconciler import (
+    converge,
+    execute,
+    prepare,
 )
 
 
@@ -84,9 +89,34 @@ def test_field_name_is_used_in_messages():
         normalize_config({"X": {}}, field_name="config_vars")
 
 
-def test_mask_values():
-    assert mask_values({"A": "secret", "B": "x"}) == {"A": MASK, "B": MASK}
-    assert mask_values({"A": "secret"}, show=True) == {"A": "secret"}
+def test_only_plain_names_show_their_values():
+    values = {"A": "secret", "LOG_LEVEL": "INFO", "DATABASE_URL": "postgres://x"}
+    assert masked_view(values, {"LOG_LEVEL"}) == {
+        "A": MASK,
+        "LOG_LEVEL": "INFO",
+        "DATABASE_URL": MASK,
+    }
+
+
+def test_a_name_in_both_maps_is_an_error():
+    with pytest.raises(ConfigVarsError) as error:
+        normalize_desired({"TOKEN": "a", "X": "1"}, {"TOKEN": "b"})
+    assert str(error.value).startswith("sensitive_config_vars.TOKEN: also declared in config_vars")
+
+
+def test_warnings_about_a_secret_never_repeat_its_value():
+    desired = normalize_desired({"RATIO": 1.10}, {"PIN": 12.5, "FLAG": True})
+    assert desired.plain == {"RATIO": "1.1"}
+    assert desired.sensitive == {"PIN": "12.5", "FLAG": "true"}
+    secret_warnings = [w for w in desired.warnings if w.startswith("sensitive_config_vars.")]
+    assert len(secret_warnings) == 2
+    assert not any("12.5" in w or "True" in w or "true" in w for w in secret_warnings)
+    assert any("1.1" in w for w in desired.warnings if w.startswith("config_vars.RATIO"))
+
+
+def test_exclusive_with_absent_is_an_error():
+    with pytest.raises(ConfigVarsError, match=r"^exclusive: "):
+        normalize_desired({"A": None}, state="absent", exclusive=True)
 
 
 # -- planning -------------------------------------------------------------------------------
@@ -142,14 +172,14 @@ def test_removing_an_owned_var_is_an_error():
         plan_config_vars(CURRENT, {"DATABASE_URL": None}, state="absent", owned=OWNED)
 
 
-def test_diff_views_mask_but_mark_changed_keys():
+def test_diff_views_mask_secrets_but_mark_changed_keys():
     plan = plan_config_vars(CURRENT, {"A": "10", "C": "3"}, exclusive=True, owned=OWNED)
     before, after = diff_views(CURRENT, plan)
     assert before == {"A": MASK, "B": MASK, "DATABASE_URL": MASK}
     assert after == {"A": CHANGED_MASK, "C": MASK, "DATABASE_URL": MASK}
-    shown_before, shown_after = diff_views(CURRENT, plan, show_values=True)
-    assert shown_after["A"] == "10"
-    assert shown_before["A"] == "1"
+    shown_before, shown_after = diff_views(CURRENT, plan, plain_names={"A", "C"})
+    assert shown_before == {"A": "1", "B": MASK, "DATABASE_URL": MASK}
+    assert shown_after == {"A": "10", "C": "3", "DATABASE_URL": MASK}
 
 
 def test_owned_var_names_match_attachment_name_and_addon_var_tail():
@@ -214,6 +244,18 @@ class FakeClient:
         return dict(self.config)
 
 
+def reconcile_config_vars(
+    client, app, plain, *, check_mode, sensitive=None, exclusive=False, state="present"
+):
+    desired = {
+        "config_vars": plain,
+        "sensitive_config_vars": sensitive,
+        "exclusive": exclusive,
+        "state": state,
+    }
+    return converge(client, "config_vars", app, desired, check_mode=check_mode)
+
+
 def test_reconcile_noop_reads_once_and_writes_nothing():
     client = FakeClient({"A": "1"})
     outcome = reconcile_config_vars(client, "my-app", {"A": 1}, check_mode=False)
@@ -229,7 +271,7 @@ def test_reconcile_writes_one_patch_with_every_change():
     assert outcome.changed
     patches = [call for call in client.calls if call[0] == "PATCH"]
     assert patches == [("PATCH", "/apps/my-app/config-vars", {"A": "2", "B": "true", "OLD": None})]
-    assert outcome.result["config_vars"] == {"A": MASK, "B": MASK}
+    assert outcome.result["config_vars"] == {"A": "2", "B": "true"}  # plain values are shown
     assert outcome.result["set_keys"] == ["A", "B"]
     assert outcome.result["removed_keys"] == ["OLD"]
     assert len(outcome.warnings) == 1
@@ -265,10 +307,21 @@ def test_reconcile_exclusive_keeps_owned_vars():
     assert client.config == {"DATABASE_URL": "postgres://real"}
 
 
-def test_reconcile_uses_given_current_and_owned_without_reading():
+def test_reconcile_uses_given_current_and_reads_nothing_for_a_new_app():
     client = FakeClient({})
-    outcome = reconcile_config_vars(
-        client, "my-app", {"A": "1"}, check_mode=True, current={}, owned={}
+    prepared = prepare(
+        client, "config_vars", "my-app", {"config_vars": {"A": "1"}}, current={}, exists=False
     )
-    assert outcome.changed
+    assert execute(client, prepared, check_mode=True).changed
     assert client.calls == []
+
+
+def test_reconcile_masks_secrets_and_undeclared_vars_in_result_and_diff():
+    client = FakeClient({"TOKEN": "old-secret", "DATABASE_URL": "postgres://real", "L": "x"})
+    outcome = reconcile_config_vars(
+        client, "my-app", {"L": "y"}, sensitive={"TOKEN": "new-secret"}, check_mode=False
+    )
+    assert outcome.result["config_vars"] == {"TOKEN": MASK, "DATABASE_URL": MASK, "L": "y"}
+    assert outcome.before == {"TOKEN": MASK, "DATABASE_URL": MASK, "L": "x"}
+    assert outcome.after == {"TOKEN": CHANGED_MASK, "DATABASE_URL": MASK, "L": "y"}
+    assert client.config["TOKEN"] == "new-secret"

@@ -4,8 +4,8 @@ import pytest
 from ansible_collections.herokuops.platform.plugins.module_utils._formation import (
     normalize_formation,
     plan_formation,
-    reconcile_formation,
 )
+from ansible_collections.herokuops.platform.plugins.module_utils._reconciler import converge
 
 APP = "demo-app"
 
@@ -88,6 +88,10 @@ class FakeClient:
     def patch(self, path, body):
         self.calls.append(("PATCH", path, body))
         return [entry(u["type"], u.get("quantity", 0), "standard-1x") for u in body["updates"]]
+
+
+def reconcile_formation(client, app, formation, *, check_mode):
+    return converge(client, "formation", app, {"formation": formation}, check_mode=check_mode)
 
 
 def test_reconcile_sends_one_patch_and_reports_before_after():

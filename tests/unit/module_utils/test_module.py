@@ -1,9 +1,10 @@
-"""HerokuModule: common options and their fallbacks, client creation, error rendering."""
+"""The module base: common options and their fallbacks, client creation, error rendering."""
 
 import contextlib
 import json
 
 import pytest
+from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.herokuops.platform.plugins.module_utils import _module
 from ansible_collections.herokuops.platform.plugins.module_utils._client import (
@@ -12,9 +13,13 @@ from ansible_collections.herokuops.platform.plugins.module_utils._client import 
 )
 from ansible_collections.herokuops.platform.plugins.module_utils._module import (
     MISSING_API_KEY,
-    HerokuModule,
+    HerokuTask,
+    ModuleFailure,
+    execute,
+    full_argument_spec,
     heroku_argument_spec,
     netrc_api_key,
+    run_module,
 )
 
 from tests.support.emulator import API_KEY
@@ -42,21 +47,27 @@ def write_netrc(home, machine="api.heroku.com", password=NETRC_KEY):
 
 @pytest.fixture
 def make_module():
-    """A HerokuModule built from ``args``; the args stay patched for the whole test because
-    exit_json/fail_json need them too."""
+    """A HerokuTask over the params an AnsibleModule with the common options validated from
+    ``args``; the AnsibleModule is ``.module``."""
     with contextlib.ExitStack() as stack:
 
         def build(args=None, spec=None):
             stack.enter_context(patch_module_args(args or {}))
-            return HerokuModule(spec or {})
+            module = AnsibleModule(
+                argument_spec=full_argument_spec(spec or {}), supports_check_mode=True
+            )
+            task = HerokuTask(module.params)
+            task.module = module
+            return task
 
         yield build
 
 
-def finish(module, function, capsys):
-    """Run ``function`` through ``module.run`` and return the module's JSON result."""
-    with pytest.raises(SystemExit) as exited:
-        module.run(function)
+def finish(task, function, capsys):
+    """Run ``function`` as a module's ``run`` through ``run_module``; return (exit code, JSON)."""
+    args = {key: value for key, value in task.params.items() if value is not None}
+    with patch_module_args(args), pytest.raises(SystemExit) as exited:
+        run_module({}, function)
     result = json.loads(capsys.readouterr().out)
     return exited.value.code, result
 
@@ -153,16 +164,18 @@ def test_missing_api_key_fails_clearly(make_module, capsys):
     assert "exception" not in result
 
 
-def test_missing_heroku3_is_reported(monkeypatch, capsys):
-    monkeypatch.setattr(_module, "HAS_HEROKU3", False)
-    monkeypatch.setattr(_module, "HEROKU3_IMPORT_ERROR", "Traceback: no module heroku3")
+def test_missing_requests_is_reported(make_module, monkeypatch):
+    monkeypatch.setattr(_module, "HAS_REQUESTS", False)
+    monkeypatch.setattr(_module, "REQUESTS_IMPORT_ERROR", "Traceback: no module requests")
+    task = make_module({"api_key": "k"})
 
-    with patch_module_args({}), pytest.raises(SystemExit):
-        HerokuModule({})
+    result, _warnings = execute(lambda t: t.client, task.params, **MODES)
 
-    result = json.loads(capsys.readouterr().out)
-    assert "heroku3" in result["msg"]
     assert result["failed"] is True
+    assert "requests" in result["msg"]
+
+
+MODES = {"check_mode": False, "diff_mode": False, "no_log": False}
 
 
 # -- run: results and error rendering ---------------------------------------------------------
@@ -212,13 +225,53 @@ def test_value_error_becomes_fail_json(make_module, capsys):
 
 
 def test_unexpected_errors_are_not_swallowed(make_module):
-    module = make_module({"api_key": "a-task-api-key"})
+    task = make_module({"api_key": "a-task-api-key"})
 
-    def bug(_module):
+    def bug(_task):
         raise KeyError("a bug should surface as one")
 
     with pytest.raises(KeyError):
-        module.run(bug)
+        execute(bug, task.params, **MODES)
+
+
+def test_module_failure_carries_its_fields(make_module):
+    task = make_module({"api_key": "a-task-api-key"})
+
+    def refuse(_task):
+        raise ModuleFailure("confirm: say the app name", hint="confirm")
+
+    result, _ = execute(refuse, task.params, **MODES)
+    assert result == {
+        "failed": True,
+        "changed": False,
+        "msg": "confirm: say the app name",
+        "hint": "confirm",
+    }
+
+
+def test_a_failure_after_a_write_reports_changed(make_module, heroku, app):
+    """A write that may have landed makes the task changed, even when it then fails."""
+    task = make_module({"api_key": API_KEY, "api_url": heroku.url})
+    heroku.inject_fault(method="PATCH", path="/config-vars$", mode="apply_then_fail")
+
+    def write(t):
+        t.client.patch("/apps/demo-app/config-vars", {"A": "1"})
+
+    result, _ = execute(write, task.params, **MODES)
+    assert result["failed"] is True
+    assert result["changed"] is True
+    assert result["error"]["status"] == 503
+
+
+def test_warnings_and_diff_follow_the_modes(make_module):
+    task = make_module({"api_key": "k"})
+
+    def warn(t):
+        t.warn("formation: later")
+        return {"changed": False}
+
+    result, warnings = execute(warn, task.params, **MODES)
+    assert (result, warnings) == ({"changed": False}, ["formation: later"])
 
 
 def test_api_key_never_appears_in_the_result(make_module, heroku, capsys):
@@ -231,16 +284,3 @@ def test_api_key_never_appears_in_the_result(make_module, heroku, capsys):
     _code, result = finish(module, echo, capsys)
 
     assert API_KEY not in json.dumps(result)
-
-
-def test_heroku3_prints_do_not_corrupt_the_module_json(make_module, heroku, capsys):
-    module = make_module({"api_key": API_KEY, "api_url": heroku.url})
-
-    def noisy(m):
-        m.client.heroku3_call(lambda _h: print("Warning Response was chunked"))
-        return {"changed": False}
-
-    code, result = finish(module, noisy, capsys)  # json.loads fails on any stray line
-
-    assert code == 0
-    assert result["changed"] is False
