@@ -15,11 +15,12 @@ export ANSIBLE_PYTHON_INTERPRETER := $(CURDIR)/$(BIN)/python
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help setup demo test lint ruff ansible-lint unit cli integration sanity molecule clean
+.PHONY: help setup demo test lint ruff ansible-lint unit cli integration sanity molecule bench clean
 
 help:
 	@echo "make demo   converge the local inventory against the Heroku emulator and moto"
 	@echo "make test   lint, unit, integration, CLI conformance, sanity and molecule"
+	@echo "make bench  fleet benchmark, N=30 apps by default (writes bench/results.json)"
 
 setup: $(STAMP) $(SELF_LINK) $(AMAZON_AWS)
 
@@ -67,6 +68,11 @@ sanity: setup
 
 molecule: setup
 	$(BIN)/molecule test --all
+
+# Not part of `make test` (tests/integration runs a two-app smoke of it): `make bench N=300`.
+N ?= 30
+bench: setup
+	$(BIN)/python scripts/bench.py --apps $(N)
 
 clean:
 	rm -rf $(VENV) .collections .pytest_cache .ruff_cache *.egg-info
