@@ -97,9 +97,9 @@ def formation_state(current):
     }
 
 
-def plan_formation(current, wanted, app_name, field="formation"):
-    """The batch PATCH ``updates`` (only changed entries) that make ``current`` match
-    ``wanted`` (from normalize_formation)."""
+def plan_formation(current, desired, app_name, field="formation"):
+    """The batch PATCH ``updates`` (only changed entries) that make ``current`` match."""
+    wanted = normalize_formation(desired, field)
     existing = formation_state(current)
     missing = [process_type for process_type in wanted if process_type not in existing]
     if missing:
