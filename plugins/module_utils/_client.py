@@ -173,12 +173,14 @@ _SESSION_LOCK = threading.Lock()
 
 
 def shared_session():
-    """One pooled session per process: every client reuses its connections."""
+    """One pooled session per process: every client reuses its connections.
+
+    It holds no credentials: each request carries its client's key (see ``_BearerAuth``).
+    ``trust_env`` stays on, so HTTPS_PROXY/NO_PROXY and REQUESTS_CA_BUNDLE still apply.
+    """
     with _SESSION_LOCK:
         if "session" not in _SESSION:
             session = requests.Session()
-            # Never read ~/.netrc or proxy settings for credentials: the key is ours to send.
-            session.trust_env = False
             adapter = HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
@@ -186,8 +188,27 @@ def shared_session():
         return _SESSION["session"]
 
 
-def caused_by(error, kinds):
-    """Whether ``kinds`` appears in the exception's chain (causes, contexts, urllib3 reasons)."""
+class _BearerAuth:
+    """``Authorization: Bearer <key>``, passed as each request's ``auth``.
+
+    A plain header is not enough: with no ``auth`` requests looks the host up in ~/.netrc and
+    a matching entry replaces the header. Given an ``auth``, requests never reads netrc.
+    """
+
+    def __init__(self, api_key):
+        self._header = f"Bearer {api_key}"
+
+    def __call__(self, prepared):
+        prepared.headers["Authorization"] = self._header
+        return prepared
+
+    def __repr__(self):
+        return "_BearerAuth(<hidden>)"
+
+
+def _walk(error, visit):
+    """Call ``visit`` on the exception and its chain (causes, contexts, urllib3 reasons, args)
+    until it returns True; whether it did."""
     seen = set()
     pending = [error]
     while pending:
@@ -195,13 +216,35 @@ def caused_by(error, kinds):
         if current is None or id(current) in seen:
             continue
         seen.add(id(current))
-        if isinstance(current, kinds):
+        if visit(current):
             return True
         pending.extend(
             [current.__cause__, current.__context__, getattr(current, "reason", None)]
             + [arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException)]
         )
     return False
+
+
+def caused_by(error, kinds):
+    """Whether ``kinds`` appears in the exception's chain."""
+    return _walk(error, lambda current: isinstance(current, kinds))
+
+
+def unresolvable(error):
+    """The host name does not resolve (a ``socket.gaierror`` in the chain).
+
+    ``EAI_AGAIN`` is the exception: the resolver failed for now. That is transient, and is
+    retried like any connection that was never made.
+    """
+    found = []
+
+    def keep_gaierror(current):
+        if isinstance(current, socket.gaierror):
+            found.append(current)
+            return True
+        return False
+
+    return _walk(error, keep_gaierror) and found[0].errno != socket.EAI_AGAIN
 
 
 def never_sent(error):
@@ -244,11 +287,8 @@ class HerokuClient:
         self.sleep = sleep
         self.random = random
         self.session = shared_session()
-        self._headers = {
-            "Accept": ACCEPT,
-            "User-Agent": USER_AGENT,
-            "Authorization": f"Bearer {api_key}",
-        }
+        self._auth = _BearerAuth(api_key)
+        self._headers = {"Accept": ACCEPT, "User-Agent": USER_AGENT}
         self._lock = threading.Lock()
         self.request_counts = {}
         self.waits = []  # every backoff wait, in seconds: what the retry budget was spent on
@@ -380,6 +420,7 @@ class HerokuClient:
                 self.api_url + path,
                 data=data,
                 headers=request_headers,
+                auth=self._auth,
                 timeout=self.timeout,
                 allow_redirects=False,
             )
@@ -395,7 +436,7 @@ class HerokuClient:
             raise HerokuConfigError(f"api_url: {self.api_url!r} is not usable: {error}") from None
         if isinstance(error, requests.exceptions.MissingSchema):
             raise HerokuConfigError(f"api_url: {self.api_url!r} has no scheme.") from None
-        if caused_by(error, (socket.gaierror,)) or "NameResolutionError" in repr(error):
+        if unresolvable(error):
             host = urlsplit(self.api_url).hostname
             raise HerokuConfigError(
                 f"api_url: cannot resolve host {host!r} of {self.api_url}; check api_url "

@@ -18,12 +18,23 @@ from ansible_collections.herokuops.platform.plugins.module_utils._client import 
     retry_after_seconds,
 )
 
-from tests.support.emulator import API_KEY
+from tests.support.emulator import API_KEY, RunningEmulator
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 # -- fixtures ---------------------------------------------------------------------------------
+PROXY_VARIABLES = ["http_proxy", "https_proxy", "all_proxy", "no_proxy"]
+
+
+@pytest.fixture(autouse=True)
+def no_proxy_environment(monkeypatch):
+    """The client honours proxy variables (trust_env): keep the runner's out of these tests."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
 class FakeClock:
     """Records every wait instead of sleeping; optionally moves the emulator's clock too."""
 
@@ -530,6 +541,27 @@ def test_unknown_host_fails_at_once_without_retrying(clock):
     assert clock.waits == []
 
 
+def test_a_transient_resolver_failure_is_retried_like_a_refused_connection(monkeypatch, clock):
+    """EAI_AGAIN is "try again": nothing was sent, so even a write is retried within budget."""
+    real = socket.getaddrinfo
+
+    def flaky(host, *args, **kwargs):
+        if host == "flaky-dns.invalid":
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", flaky)
+    client = make_client("http://flaky-dns.invalid", clock, max_retry_wait=2)
+
+    with pytest.raises(HerokuApiError) as raised:
+        client.post("/apps", {"name": "x"})
+    assert not isinstance(raised.value, HerokuWriteUncertain)
+    assert raised.value.error_id == "connection_error"
+    assert clock.waits == [0.5, 1.0]
+    assert client.request_counts == {"POST": 3}
+    assert client.writes_sent == 0
+
+
 @pytest.mark.parametrize(("option", "value"), [("timeout", 0), ("max_retry_wait", -1)])
 def test_bad_timeouts_name_the_option(option, value):
     with pytest.raises(ValueError, match=option):
@@ -542,6 +574,36 @@ def test_two_keys_in_one_process_do_not_mix(scripted, clock):
     HerokuClient("key-two", api_url=server.url, sleep=clock.sleep).get("/account")
     keys = [request["headers"]["Authorization"] for request in server.received]
     assert keys == ["Bearer key-one", "Bearer key-two"]
+
+
+def test_a_key_checking_emulator_sees_each_clients_own_key(clock):
+    emulator = RunningEmulator(api_key="right-key")
+    try:
+        right = HerokuClient("right-key", api_url=emulator.url, sleep=clock.sleep)
+        wrong = HerokuClient("wrong-key", api_url=emulator.url, sleep=clock.sleep)
+        assert right.session is wrong.session
+        assert right.get_all("/apps") == []
+        with pytest.raises(HerokuApiError) as raised:
+            wrong.get("/apps")
+        assert (raised.value.status, raised.value.error_id) == (401, "unauthorized")
+        assert right.get_all("/apps") == []  # the wrong key did not stick to the session
+        assert wrong.request_counts == {"GET": 1}
+        assert clock.waits == []
+    finally:
+        emulator.stop()
+
+
+def test_proxy_environment_is_honoured(scripted, clock, monkeypatch):
+    """trust_env stays on: HTTP(S)_PROXY applies, while the key still goes as a bearer token."""
+    proxy = scripted((200, {}, []))
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    client = make_client("http://api.example.invalid", clock)
+
+    assert client.get("/apps") == []
+
+    (request,) = proxy.received
+    assert request["path"] == "http://api.example.invalid/apps"
+    assert request["headers"]["Authorization"] == f"Bearer {API_KEY}"
 
 
 def test_concurrent_reads_on_one_client(heroku, clock):
@@ -564,7 +626,8 @@ def test_concurrent_reads_on_one_client(heroku, clock):
 
 # -- headers ----------------------------------------------------------------------------------
 def test_headers_sent(scripted, clock, tmp_path, monkeypatch):
-    # A ~/.netrc entry for the host must not replace the bearer token (requests reads netrc).
+    # A ~/.netrc entry for the host must not replace the bearer token: without an ``auth``
+    # requests reads netrc, and its Basic credentials overwrite an Authorization header.
     netrc = tmp_path / ".netrc"
     netrc.write_text("machine 127.0.0.1\n  login someone\n  password netrc-key\n")
     netrc.chmod(0o600)
