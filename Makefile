@@ -69,10 +69,13 @@ sanity: setup
 molecule: setup
 	$(BIN)/molecule test --all
 
-# Not part of `make test` (tests/integration runs a two-app smoke of it): `make bench N=300`.
+# Not part of `make test` (tests/integration runs a two-app smoke of it): `make bench N=300`,
+# also LATENCY_MS=0 (per emulated request) and FORKS=20.
 N ?= 30
+LATENCY_MS ?= 50
+FORKS ?= 10
 bench: setup
-	$(BIN)/python scripts/bench.py --apps $(N)
+	$(BIN)/python scripts/bench.py --apps $(N) --latency-ms $(LATENCY_MS) --forks $(FORKS)
 
 clean:
 	rm -rf $(VENV) .collections .pytest_cache .ruff_cache *.egg-info
