@@ -35,7 +35,9 @@ FAULT_IDS = {
 }
 # What an injected fault does: refuse the request (nothing applied), or apply it and then answer
 # an error or drop the connection without answering (the client cannot tell it was applied).
-FAULT_MODES = ("refuse", "apply_then_fail", "apply_then_drop")
+# apply_then_hang: applied, then the answer is held for ``hold_seconds`` and dropped; a test
+# kills the client meanwhile, as a crash right after a write looks.
+FAULT_MODES = ("refuse", "apply_then_fail", "apply_then_drop", "apply_then_hang")
 FREE_LINKS = {("rate-limit", "Info")}  # Heroku does not charge a token to read the limit.
 # Link keys that answered 2xx under strict validation in any emulator of this process: test
 # sessions start several emulators and account for schema coverage across all of them.
@@ -142,6 +144,7 @@ class Emulator:
                 "times": int(body.get("times", 1)),
                 # every=N: only every Nth matching request fails (the others pass).
                 "every": max(1, int(body.get("every", 1))),
+                "hold_seconds": float(body.get("hold_seconds", 30)),
                 "seen": 0,
             }
             with self.lock:
@@ -355,10 +358,12 @@ class Handler(BaseHTTPRequestHandler):
         headers.update(extra)
         after = None
         if 200 <= status < 300:
-            after = emulator.take_fault(method, path, ("apply_then_fail", "apply_then_drop"))
+            after = emulator.take_fault(method, path, FAULT_MODES[1:])
         if after is not None:
             emulator.log(method, path, status, after["mode"])
-            if after["mode"] == "apply_then_drop":
+            if after["mode"] == "apply_then_hang":
+                time.sleep(after["hold_seconds"])
+            if after["mode"] in ("apply_then_drop", "apply_then_hang"):
                 self.drop_connection()
                 return
             error = ApiError(

@@ -25,3 +25,19 @@ def app(heroku):
     response = heroku.post("/apps", {"name": "demo-app", "region": "eu"})
     assert response.status_code == 201, response.text
     return response.json()
+
+
+@pytest.fixture(scope="session")
+def running_aws():
+    from tests.support.aws import AwsGate
+
+    gate = AwsGate()
+    yield gate
+    gate.stop()
+
+
+@pytest.fixture
+def aws(running_aws):
+    """moto behind the AWS-like gate (tests/support/aws.py), emptied for each test."""
+    running_aws.reset()
+    return running_aws

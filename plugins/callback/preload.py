@@ -37,6 +37,9 @@ PRELOADED = (
     "ansible_collections.herokuops.platform.plugins.modules.buildpacks",
     "ansible_collections.herokuops.platform.plugins.modules.config_vars",
     "ansible_collections.herokuops.platform.plugins.modules.formation",
+    "ansible_collections.herokuops.platform.plugins.modules.aws_access_key_rotation",
+    "ansible_collections.herokuops.platform.plugins.modules.generated_secret_rotation",
+    "ansible_collections.herokuops.platform.plugins.modules.secrets_sync",
 )
 
 
@@ -49,4 +52,9 @@ class CallbackModule(CallbackBase):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in PRELOADED:
-            importlib.import_module(name)
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                # Only a speed-up: a module that cannot be imported fails in its own task,
+                # with its own message, not in every playbook.
+                continue

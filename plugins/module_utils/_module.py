@@ -16,6 +16,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 from ansible.module_utils.errors import AnsibleFallbackNotFound
+from ansible_collections.herokuops.platform.plugins.module_utils._aws import Aws, AwsError
 from ansible_collections.herokuops.platform.plugins.module_utils._client import (
     DEFAULT_API_URL,
     HAS_REQUESTS,
@@ -98,6 +99,7 @@ class HerokuTask:
         self.no_log = no_log
         self.warnings = []
         self._client = None
+        self._aws = None
 
     @property
     def client(self):
@@ -115,9 +117,18 @@ class HerokuTask:
             )
         return self._client
 
+    @property
+    def aws(self):
+        """boto3 clients from the task's AWS options (modules whose spec has them)."""
+        if self._aws is None:
+            self._aws = Aws(self.params)
+        return self._aws
+
     def may_have_written(self):
-        """Whether any write of this run may have reached Heroku."""
-        return self._client is not None and self._client.writes_sent > 0
+        """Whether any write of this run may have reached Heroku or AWS."""
+        heroku = self._client is not None and self._client.writes_sent > 0
+        aws = self._aws is not None and self._aws.writes_sent > 0
+        return heroku or aws
 
     def warn(self, message):
         self.warnings.append(message)
@@ -141,7 +152,7 @@ def execute(run, params, *, check_mode, diff_mode, no_log):
         result = run(task)
     except ModuleFailure as error:
         failure = {"msg": error.msg, **error.fields}
-    except HerokuApiError as error:
+    except (HerokuApiError, AwsError) as error:
         failure = {"msg": str(error), "error": error.to_dict()}
     except (ValueError, TimeoutError) as error:
         failure = {"msg": to_native(error)}

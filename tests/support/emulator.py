@@ -60,11 +60,14 @@ class RunningEmulator:
     def writes(self):
         return [entry for entry in self.requests_log() if entry["method"] in WRITE_METHODS]
 
-    def inject_fault(self, method=None, path=".*", status=503, times=1, every=1, mode="refuse"):
+    def inject_fault(
+        self, method=None, path=".*", status=503, times=1, every=1, mode="refuse", hold_seconds=30
+    ):
         """The next `times` matching requests fail with `status`; with `every`=N, only every
         Nth matching one does. `method` may be WRITE for any of POST, PUT, PATCH, DELETE.
         `mode`: refuse (nothing applied), apply_then_fail (applied, then `status` answered),
-        apply_then_drop (applied, then the connection closed without an answer)."""
+        apply_then_drop (applied, then the connection closed without an answer), apply_then_hang
+        (applied, the answer held `hold_seconds`, then dropped: kill the client meanwhile)."""
         body = {
             "method": method,
             "path": path,
@@ -72,6 +75,7 @@ class RunningEmulator:
             "times": times,
             "every": every,
             "mode": mode,
+            "hold_seconds": hold_seconds,
         }
         requests.post(self.url + "/__emulator/faults", json=body, timeout=10).raise_for_status()
 
