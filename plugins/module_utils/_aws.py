@@ -153,6 +153,20 @@ class Aws:
             self.writes_sent += 1
             return getattr(self.client(service, "write"), operation)(**arguments)
 
+    def call_as(self, access_key_id, secret_access_key, service, operation, **arguments):
+        """A read signed with other credentials (to prove a new key works); not retried."""
+        boto3 = boto()[0]
+        client = boto3.session.Session(
+            aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key
+        ).client(
+            service,
+            region_name=self.region,
+            endpoint_url=self.endpoint_url,
+            config=self._configs["write"],
+        )
+        with aws_errors(operation):
+            return getattr(client, operation)(**arguments)
+
     def paginate(self, service, operation, result_key, **arguments):
         with aws_errors(operation):
             paginator = self.client(service).get_paginator(operation)
