@@ -110,14 +110,15 @@ class Progress:
         return [step.phase for step in self.steps]
 
 
-def run_steps(read, next_step, *, check_mode, on_step=None, max_steps=MAX_STEPS):
+def run_steps(read, next_step, *, check_mode, on_step=None, max_steps=MAX_STEPS, progress=None):
     """Read, take the step the state calls for, repeat until none is due.
 
     Returns (last state read, Progress). In check mode the first step is returned, not taken.
     A step whose write may have landed is not retried: the loop reads again and lets the state
     decide. ``on_step(step, state)`` runs after each step taken (tests check invariants there).
+    Pass ``progress`` to keep what was done when a step raises.
     """
-    progress = Progress()
+    progress = progress if progress is not None else Progress()
     while True:
         state = read()
         step = next_step(state)
