@@ -41,3 +41,13 @@ def aws(running_aws):
     """moto behind the AWS-like gate (tests/support/aws.py), emptied for each test."""
     running_aws.reset()
     return running_aws
+
+
+@pytest.fixture
+def health_server():
+    """An HTTP server on loopback answering every GET with ``health_server.status``."""
+    from tests.support.health import HealthServer
+
+    server = HealthServer()
+    yield server
+    server.stop()

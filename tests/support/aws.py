@@ -18,8 +18,10 @@ Clients use ``gate.url`` as their endpoint; ``ADMIN_ENV`` is the admin's credent
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import logging
 import re
 import socket
 import threading
@@ -62,6 +64,7 @@ class AwsGate:
     """moto on one loopback port, the gate in front of it on another."""
 
     def __init__(self):
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.moto.start()
         host, port = self.moto.get_host_and_port()
@@ -95,6 +98,10 @@ class AwsGate:
             self.calls.clear()
         self.enforce_keys = True
         self.enforce_trust = True
+
+    def reset_faults(self):
+        with self.lock:
+            self.faults.clear()
 
     def env(self):
         """Environment for a client (ansible-playbook, boto3) as the admin, through the gate."""
@@ -150,7 +157,8 @@ class AwsGate:
 
     def record(self, action, key, status, fault=None):
         with self.lock:
-            self.calls.append({"action": action, "access_key": key, "status": status, "fault": fault})
+            call = {"action": action, "access_key": key, "status": status, "fault": fault}
+            self.calls.append(call)
 
     # -- what AWS would refuse and moto does not -----------------------------------------------
     def key_refusal(self, key):
@@ -190,7 +198,7 @@ class AwsGate:
                 continue
             if conditions_hold(statement.get("Condition", {}), external_id):
                 return None
-        return f"User: {caller} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
+        return f"User: {caller} is not authorized to perform: sts:AssumeRole on {role_arn}"
 
     def caller_arn(self, key):
         if key and key.startswith("AKIA"):
@@ -279,10 +287,8 @@ class _GateHandler(BaseHTTPRequestHandler):
         if fault["mode"] == "apply_then_hang":
             time.sleep(fault["hold_seconds"])
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def to_moto(self, body):
         host, port = urlsplit(self.gate.moto_url).netloc.split(":")
