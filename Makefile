@@ -15,7 +15,7 @@ export ANSIBLE_PYTHON_INTERPRETER := $(CURDIR)/$(BIN)/python
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help setup demo test lint ruff ansible-lint unit cli integration sanity molecule bench clean
+.PHONY: help setup demo test lint ruff ansible-lint unit cli integration sanity molecule bench bench-rotation clean
 
 help:
 	@echo "make demo   converge the local inventory against the Heroku emulator and moto"
@@ -76,6 +76,11 @@ LATENCY_MS ?= 50
 FORKS ?= 10
 bench: setup
 	$(BIN)/python scripts/bench.py --apps $(N) --latency-ms $(LATENCY_MS) --forks $(FORKS)
+
+# Wall time of a forced IAM key rotation over APPS apps sharing one user (50 ms per request).
+APPS ?= 10
+bench-rotation: setup
+	$(BIN)/python scripts/rotation_bench.py --apps $(APPS) --latency-ms $(LATENCY_MS)
 
 clean:
 	rm -rf $(VENV) .collections .pytest_cache .ruff_cache *.egg-info

@@ -33,8 +33,9 @@ def read_config(client, app):
 
 
 def write_config(client, app, changes):
-    """One PATCH (one release) with ``changes``: name -> value, or None to remove."""
-    client.patch(api_path("apps", app, "config-vars"), changes)
+    """One PATCH (one release) with ``changes``: name -> value, or None to remove.
+    Returns the app's whole config, as Heroku answers it."""
+    return client.patch(api_path("apps", app, "config-vars"), changes) or {}
 
 
 def latest_release(client, app):

@@ -158,6 +158,9 @@ class Rotation:
         self.failure = None
         self.last_state = None
         self.progress = Progress()
+        # Each app's config as last read or as its last PATCH answered. An app is dropped from
+        # it before each write to it, so a write that failed or may have landed is read again.
+        self.configs = {}
 
     # -- reading -----------------------------------------------------------------------------
     def read(self):
@@ -179,8 +182,11 @@ class Rotation:
             tag["Key"]: tag["Value"]
             for tag in self.aws.paginate("iam", "list_user_tags", "Tags", UserName=user)
         }
-        with ThreadPoolExecutor(max_workers=min(READ_WORKERS, len(self.settings.apps))) as pool:
-            configs = list(pool.map(self._read_app, self.settings.apps))
+        stale = [name for name in self.settings.apps if name not in self.configs]
+        if stale:
+            with ThreadPoolExecutor(max_workers=min(READ_WORKERS, len(stale))) as pool:
+                self.configs.update(zip(stale, pool.map(self._read_app, stale), strict=True))
+        configs = [self.configs[name] for name in self.settings.apps]
         apps = []
         for index, (name, config) in enumerate(zip(self.settings.apps, configs, strict=True)):
             holding = self._holding(index, name, config, keys)
@@ -429,9 +435,7 @@ class Rotation:
                 return Step(
                     "config_set",
                     f"set {', '.join(sorted(self._config_changes(app.config)))} on app {app.name}",
-                    lambda app=app: write_config(
-                        self.heroku, app.name, self._config_changes(app.config)
-                    ),
+                    lambda app=app: self._write_config(app.name, self._config_changes(app.config)),
                 )
         return None
 
@@ -443,14 +447,19 @@ class Rotation:
             if config.get(name) != value
         }
 
+    def _write_config(self, app, changes):
+        """One PATCH; Heroku answers with the app's whole config, which is kept as read."""
+        self.configs.pop(app, None)
+        self.configs[app] = write_config(self.heroku, app, changes)
+
     def _deliver_to(self, app, key_id):
-        config = read_config(self.heroku, app)
+        config = self.configs.get(app) or read_config(self.heroku, app)
         changes = {
             self.settings.access_key_var: key_id,
             self.settings.secret_key_var: self.secrets[key_id],
         }
         changes.update(self._config_changes(config))
-        write_config(self.heroku, app, changes)
+        self._write_config(app, changes)
 
     def _set_status(self, key_id, status):
         self.aws.write(
@@ -536,16 +545,22 @@ class Rotation:
         raise RotationFailed(self.failure)
 
     def _verification_problem(self):
+        """The first app's problem (in the order given), checking every app at once."""
+        apps = self.settings.apps
+        with ThreadPoolExecutor(max_workers=min(READ_WORKERS, len(apps))) as pool:
+            problems = list(pool.map(self._app_problem, apps))
+        return next((problem for problem in problems if problem), None)
+
+    def _app_problem(self, app):
         settings = self.settings
-        for app in settings.apps:
-            problem = release_problem(self.heroku, app, settings.release_timeout, sleep=self.sleep)
+        problem = release_problem(self.heroku, app, settings.release_timeout, sleep=self.sleep)
+        if problem:
+            return problem
+        url = settings.health_urls.get(app)
+        if url:
+            problem = health_problem(url, settings.health_timeout, sleep=self.sleep)
             if problem:
-                return problem
-            url = settings.health_urls.get(app)
-            if url:
-                problem = health_problem(url, settings.health_timeout, sleep=self.sleep)
-                if problem:
-                    return f"app {app}: {problem}"
+                return f"app {app}: {problem}"
         return None
 
 
