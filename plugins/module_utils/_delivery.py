@@ -11,7 +11,10 @@ is: the next read decides what is still to do.
 
 from __future__ import annotations
 
+import datetime
+import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ansible_collections.herokuops.platform.plugins.module_utils._aws import AwsError
@@ -25,6 +28,120 @@ HEALTH_INTERVAL_SECONDS = 2.0
 RELEASE_POLL_SECONDS = 1.0
 MAX_STEPS = 40  # a protocol settles in a handful; more means two runs are fighting
 MAX_UNCERTAIN = 6  # lost answers in a row before the run gives up (and says so)
+READ_WORKERS = 8  # apps read (or verified) at once
+VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # what these modules accept as a var name
+
+
+class InputError(ValueError):
+    """Bad input found by checking or reading, before any write; the message names the field."""
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.UTC)
+
+
+def as_utc(value):
+    if value.tzinfo is None:
+        return value.replace(tzinfo=datetime.UTC)
+    return value.astimezone(datetime.UTC)
+
+
+def checked_apps(apps, required=True):
+    """The ``apps`` option as a list; InputError naming the entry that is wrong."""
+    apps = list(apps or [])
+    if required and not apps:
+        raise InputError("apps: give at least one Heroku app.")
+    for index, app in enumerate(apps):
+        if not app or not str(app).strip():
+            raise InputError(f"apps[{index}]: an app name cannot be empty.")
+    if len(set(apps)) != len(apps):
+        raise InputError("apps: an app is listed twice.")
+    return apps
+
+
+def checked_health_urls(health_urls, apps):
+    """The ``health_urls`` option: every key one of ``apps``, every value an http(s) URL."""
+    health_urls = dict(health_urls or {})
+    for app, url in health_urls.items():
+        if app not in apps:
+            raise InputError(f"health_urls.{app}: not one of apps.")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise InputError(f"health_urls.{app}: must be an http(s) URL.")
+    return health_urls
+
+
+def checked_not_negative(params, options):
+    for option in options:
+        if params[option] < 0:
+            raise InputError(f"{option}: must not be negative.")
+
+
+class AppConfigs:
+    """The apps' config vars, read all at once and then kept as each PATCH answers them.
+
+    An app is dropped before each write to it, so after a write that failed (and may or may not
+    have landed) the next ``read`` asks Heroku again: what is still to do is judged by what the
+    app holds, never by sending the same write again.
+    """
+
+    def __init__(self, heroku, apps):
+        self.heroku = heroku
+        self.apps = list(apps)
+        self.configs = {}  # app -> config; values stay in memory
+
+    def read(self):
+        stale = [app for app in self.apps if app not in self.configs]
+        if stale:
+            with ThreadPoolExecutor(max_workers=min(READ_WORKERS, len(stale))) as pool:
+                self.configs.update(zip(stale, pool.map(self._read_app, stale), strict=True))
+        return {app: dict(self.configs[app]) for app in self.apps}
+
+    def _read_app(self, app):
+        try:
+            return read_config(self.heroku, app)
+        except HerokuApiError as error:
+            if error.status == 404:
+                index = self.apps.index(app)
+                raise InputError(f"apps[{index}]: no Heroku app named {app!r}.") from None
+            raise
+
+    def write(self, app, changes):
+        self.configs.pop(app, None)  # unknown until Heroku answers
+        self.configs[app] = write_config(self.heroku, app, changes)
+
+
+def verification_problem(heroku, apps, health_urls, *, release_timeout, health_timeout, sleep):
+    """None when every app's newest release succeeded and its health URL (if any) answers;
+    else the first app's problem, in the order given. The apps are checked at once."""
+    if not apps:
+        return None
+
+    def problem_of(app):
+        problem = release_problem(heroku, app, release_timeout, sleep=sleep)
+        if problem:
+            return problem
+        url = health_urls.get(app)
+        if url:
+            problem = health_problem(url, health_timeout, sleep=sleep)
+            if problem:
+                return f"app {app}: {problem}"
+        return None
+
+    with ThreadPoolExecutor(max_workers=min(READ_WORKERS, len(apps))) as pool:
+        problems = list(pool.map(problem_of, apps))
+    return next((problem for problem in problems if problem), None)
+
+
+def summary_phase(phases, order):
+    """The phase a run reports: the first of ``order`` it went through ("current": none)."""
+    if not phases:
+        return "current"
+    return next((phase for phase in order if phase in phases), phases[-1])
+
+
+def without_changed(result):
+    """A result's fields for a failure: ``changed`` there is whether a write may have landed."""
+    return {key: value for key, value in result.items() if key != "changed"}
 
 
 def read_config(client, app):

@@ -26,24 +26,28 @@ working. Values stay in memory: results carry version ids, dates and ages only.
 from __future__ import annotations
 
 import datetime
-import re
 import secrets
 import string
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ansible_collections.herokuops.platform.plugins.module_utils._aws import AwsError, error_code
-from ansible_collections.herokuops.platform.plugins.module_utils._client import HerokuApiError
 from ansible_collections.herokuops.platform.plugins.module_utils._delivery import (
+    VAR_NAME,
+    AppConfigs,
+    InputError,
     Progress,
     Step,
-    health_problem,
-    read_config,
-    release_problem,
+    as_utc,
+    checked_apps,
+    checked_health_urls,
+    checked_not_negative,
     run_steps,
-    write_config,
+    summary_phase,
+    utcnow,
+    verification_problem,
+    without_changed,
 )
 from ansible_collections.herokuops.platform.plugins.module_utils._module import ModuleFailure
 
@@ -51,8 +55,6 @@ ROLLBACK_TAG = "herokuops:rollback"
 CURRENT, PENDING = "AWSCURRENT", "AWSPENDING"
 MASK = "********"
 CHANGED_MASK = MASK + " (changed)"
-READ_WORKERS = 8
-VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 ALPHABETS = {
     "ascii_letters": string.ascii_letters,
     "ascii_lowercase": string.ascii_lowercase,
@@ -62,20 +64,6 @@ ALPHABETS = {
     "hexdigits": string.hexdigits,
 }
 MIN_LENGTH, MAX_LENGTH = 16, 4096
-
-
-def utcnow():
-    return datetime.datetime.now(datetime.UTC)
-
-
-def as_utc(value):
-    if value.tzinfo is None:
-        return value.replace(tzinfo=datetime.UTC)
-    return value.astimezone(datetime.UTC)
-
-
-class SecretInputError(ValueError):
-    """Bad input found by reading, before any write (names the option)."""
 
 
 class SecretRotationFailed(Exception):
@@ -138,7 +126,7 @@ class SecretRotation:
         self.failure = None
         self.values = {}  # version id -> value; a version's value never changes
         self.created = {}  # version id -> when it was created
-        self.configs = {}  # app -> config as last read or as its last PATCH answered
+        self.app_configs = AppConfigs(heroku, settings.apps)
         self.progress = Progress()
         self.last_state = None
 
@@ -156,7 +144,7 @@ class SecretRotation:
         state = State(exists=described is not None, now=as_utc(self.now()))
         if described is not None:
             if described.get("DeletedDate"):
-                raise SecretInputError(
+                raise InputError(
                     f"secret_id: {settings.secret_id!r} is scheduled for deletion; restore it "
                     "or choose another name."
                 )
@@ -172,12 +160,9 @@ class SecretRotation:
                     self.values[version_id], self.created[version_id] = self._value(version_id)
             state.values = dict(self.values)
             state.current_created = self.created.get(state.current_id)
-        stale = [app for app in settings.apps if app not in self.configs]
-        if stale:
-            with ThreadPoolExecutor(max_workers=min(READ_WORKERS, len(stale))) as pool:
-                self.configs.update(zip(stale, pool.map(self._read_app, stale), strict=True))
+        configs = self.app_configs.read() if settings.apps else {}
         for app in settings.apps:
-            config = self.configs[app]
+            config = configs[app]
             state.configs[app] = config
             held = config.get(settings.config_var)
             state.holding[app] = next(
@@ -195,21 +180,13 @@ class SecretRotation:
         )
         value = answer.get("SecretString")
         if value is None:
-            raise SecretInputError(
+            raise InputError(
                 f"secret_id: {self.settings.secret_id!r} holds binary data; a generated secret "
                 "is a string."
             )
         # GetSecretValue's CreatedDate is the version's (moto's ListSecretVersionIds says "now").
         created = answer.get("CreatedDate")
         return value, as_utc(created) if created else None
-
-    def _read_app(self, name):
-        try:
-            return read_config(self.heroku, name)
-        except HerokuApiError as error:
-            if error.status == 404:
-                raise SecretInputError(f"apps: no Heroku app named {name!r}.") from None
-            raise
 
     # -- deciding ----------------------------------------------------------------------------
     def next_step(self, state):
@@ -345,8 +322,7 @@ class SecretRotation:
         return changes
 
     def _write(self, app, changes):
-        self.configs.pop(app, None)
-        self.configs[app] = write_config(self.heroku, app, changes)
+        self.app_configs.write(app, changes)
 
     def _unlabel(self, stage, version_id):
         self.aws.write(
@@ -390,24 +366,15 @@ class SecretRotation:
         )
 
     def _verification_problem(self):
-        apps = self.settings.apps
-        if not apps:
-            return None
-        with ThreadPoolExecutor(max_workers=min(READ_WORKERS, len(apps))) as pool:
-            problems = list(pool.map(self._app_problem, apps))
-        return next((problem for problem in problems if problem), None)
-
-    def _app_problem(self, app):
         settings = self.settings
-        problem = release_problem(self.heroku, app, settings.release_timeout, sleep=self.sleep)
-        if problem:
-            return problem
-        url = settings.health_urls.get(app)
-        if url:
-            problem = health_problem(url, settings.health_timeout, sleep=self.sleep)
-            if problem:
-                return f"app {app}: {problem}"
-        return None
+        return verification_problem(
+            self.heroku,
+            settings.apps,
+            settings.health_urls,
+            release_timeout=settings.release_timeout,
+            health_timeout=settings.health_timeout,
+            sleep=self.sleep,
+        )
 
 
 # -- the module's run ------------------------------------------------------------------------
@@ -415,35 +382,23 @@ def settings_from(params):
     """Settings from the module's parameters; errors name the option, before any request."""
     secret_id = (params["secret_id"] or "").strip()
     if not secret_id:
-        raise ModuleFailure("secret_id: cannot be empty.")
+        raise InputError("secret_id: cannot be empty.")
     config_var = params["config_var"] or ""
     if not VAR_NAME.match(config_var):
-        raise ModuleFailure(f"config_var: {config_var!r} is not a config var name.")
-    apps = list(params.get("apps") or [])
-    for index, app in enumerate(apps):
-        if not app or not str(app).strip():
-            raise ModuleFailure(f"apps[{index}]: an app name cannot be empty.")
-    if len(set(apps)) != len(apps):
-        raise ModuleFailure("apps: an app is listed twice.")
+        raise InputError(f"config_var: {config_var!r} is not a config var name.")
+    apps = checked_apps(params.get("apps"), required=False)
     length = params["length"]
     if not MIN_LENGTH <= length <= MAX_LENGTH:
-        raise ModuleFailure(f"length: must be between {MIN_LENGTH} and {MAX_LENGTH}, not {length}.")
+        raise InputError(f"length: must be between {MIN_LENGTH} and {MAX_LENGTH}, not {length}.")
     if params.get("characters"):
         characters = "".join(dict.fromkeys(params["characters"]))
         if len(characters) < 2:
-            raise ModuleFailure("characters: give at least two different characters.")
+            raise InputError("characters: give at least two different characters.")
     else:
         chosen = params.get("alphabet") or ["ascii_letters", "digits"]
         characters = "".join(dict.fromkeys("".join(ALPHABETS[name] for name in chosen)))
-    for option in ("max_age_days", "health_timeout", "release_timeout"):
-        if params[option] < 0:
-            raise ModuleFailure(f"{option}: must not be negative.")
-    health_urls = dict(params.get("health_urls") or {})
-    for app, url in health_urls.items():
-        if app not in apps:
-            raise ModuleFailure(f"health_urls.{app}: not one of apps.")
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise ModuleFailure(f"health_urls.{app}: must be an http(s) URL.")
+    checked_not_negative(params, ("max_age_days", "health_timeout", "release_timeout"))
+    health_urls = checked_health_urls(params.get("health_urls"), apps)
     return Settings(
         secret_id=secret_id,
         config_var=config_var,
@@ -473,12 +428,6 @@ PHASE_ORDER = (
 )
 
 
-def summary_phase(phases):
-    if not phases:
-        return "current"
-    return next((phase for phase in PHASE_ORDER if phase in phases), phases[-1])
-
-
 def holdings_view(state, settings, before=None):
     """--diff: each app's var as a mask, marked where it changed."""
     view = {}
@@ -495,7 +444,10 @@ def holdings_view(state, settings, before=None):
 
 
 def run_secret_rotation(task):
-    settings = settings_from(task.params)
+    try:
+        settings = settings_from(task.params)
+    except InputError as error:
+        raise ModuleFailure(str(error)) from None
     rotation = SecretRotation(task.aws, task.client if settings.apps else None, settings)
     first = {}
 
@@ -508,7 +460,7 @@ def run_secret_rotation(task):
         steps = rotation.progress.steps
         result = {
             "changed": any(step.apply is not None for step in steps),
-            "phase": summary_phase([step.phase for step in steps]),
+            "phase": summary_phase([step.phase for step in steps], PHASE_ORDER),
             "phases": [step.phase for step in steps],
             "steps": [step.message for step in steps],
             "secret_id": settings.secret_id,
@@ -540,7 +492,7 @@ def run_secret_rotation(task):
         state, _ = run_steps(
             read, rotation.next_step, check_mode=task.check_mode, progress=rotation.progress
         )
-    except SecretInputError as error:
+    except InputError as error:
         raise ModuleFailure(str(error)) from None
     except SecretRotationFailed as error:
         raise ModuleFailure(str(error), **without_changed(fields(rotation.last_state))) from None
@@ -549,7 +501,3 @@ def run_secret_rotation(task):
     if failure:
         raise ModuleFailure(failure, **without_changed(result))
     return result
-
-
-def without_changed(result):
-    return {key: value for key, value in result.items() if key != "changed"}

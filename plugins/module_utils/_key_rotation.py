@@ -31,21 +31,25 @@ key ids, dates and ages only.
 from __future__ import annotations
 
 import datetime
-import re
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ansible_collections.herokuops.platform.plugins.module_utils._aws import AwsError, error_code
-from ansible_collections.herokuops.platform.plugins.module_utils._client import HerokuApiError
 from ansible_collections.herokuops.platform.plugins.module_utils._delivery import (
+    VAR_NAME,
+    AppConfigs,
+    InputError,
     Progress,
     Step,
-    health_problem,
-    read_config,
-    release_problem,
+    as_utc,
+    checked_apps,
+    checked_health_urls,
+    checked_not_negative,
     run_steps,
-    write_config,
+    summary_phase,
+    utcnow,
+    verification_problem,
+    without_changed,
 )
 from ansible_collections.herokuops.platform.plugins.module_utils._module import ModuleFailure
 
@@ -53,22 +57,7 @@ TAG_PREFIX = "herokuops:"
 DEACTIVATED_TAG = TAG_PREFIX + "deactivated:"
 ROLLBACK_TAG = TAG_PREFIX + "rollback"
 STS_RETRY_SECONDS = 2.0
-READ_WORKERS = 8
 MASK = "********"
-
-
-class RotationInputError(ValueError):
-    """Bad input found by reading, before any write (names the option)."""
-
-
-def utcnow():
-    return datetime.datetime.now(datetime.UTC)
-
-
-def as_utc(value):
-    if value.tzinfo is None:
-        return value.replace(tzinfo=datetime.UTC)
-    return value.astimezone(datetime.UTC)
 
 
 def iso(moment):
@@ -158,9 +147,7 @@ class Rotation:
         self.failure = None
         self.last_state = None
         self.progress = Progress()
-        # Each app's config as last read or as its last PATCH answered. An app is dropped from
-        # it before each write to it, so a write that failed or may have landed is read again.
-        self.configs = {}
+        self.app_configs = AppConfigs(heroku, settings.apps)
 
     # -- reading -----------------------------------------------------------------------------
     def read(self):
@@ -169,7 +156,7 @@ class Rotation:
             self.aws.call("iam", "get_user", UserName=user)
         except AwsError as error:
             if error_code(error) == "NoSuchEntity":
-                raise RotationInputError(f"iam_user: no IAM user named {user!r}.") from None
+                raise InputError(f"iam_user: no IAM user named {user!r}.") from None
             raise
         listed = self.aws.paginate("iam", "list_access_keys", "AccessKeyMetadata", UserName=user)
         keys = {
@@ -182,26 +169,15 @@ class Rotation:
             tag["Key"]: tag["Value"]
             for tag in self.aws.paginate("iam", "list_user_tags", "Tags", UserName=user)
         }
-        stale = [name for name in self.settings.apps if name not in self.configs]
-        if stale:
-            with ThreadPoolExecutor(max_workers=min(READ_WORKERS, len(stale))) as pool:
-                self.configs.update(zip(stale, pool.map(self._read_app, stale), strict=True))
-        configs = [self.configs[name] for name in self.settings.apps]
+        configs = self.app_configs.read()
         apps = []
-        for index, (name, config) in enumerate(zip(self.settings.apps, configs, strict=True)):
+        for index, name in enumerate(self.settings.apps):
+            config = configs[name]
             holding = self._holding(index, name, config, keys)
             if holding.key_id and holding.key_id not in self.secrets:
                 self.secrets[holding.key_id] = config[self.settings.secret_key_var]
             apps.append(holding)
         return State(keys=keys, tags=tags, apps=apps, now=as_utc(self.now()))
-
-    def _read_app(self, name):
-        try:
-            return read_config(self.heroku, name)
-        except HerokuApiError as error:
-            if error.status == 404:
-                raise RotationInputError(f"apps: no Heroku app named {name!r}.") from None
-            raise
 
     def _holding(self, index, name, config, keys):
         access_var, secret_var = self.settings.access_key_var, self.settings.secret_key_var
@@ -209,20 +185,20 @@ class Rotation:
         has_secret = bool(config.get(secret_var))
         where = f"apps[{index}] ({name})"
         if key_id is None and has_secret:
-            raise RotationInputError(
+            raise InputError(
                 f"{where} carries {secret_var} but not {access_var}: check access_key_var."
             )
         if key_id is not None and not has_secret:
-            raise RotationInputError(
+            raise InputError(
                 f"{where} carries {access_var} but not {secret_var}: check secret_key_var."
             )
         if key_id is not None and key_id not in keys:
-            raise RotationInputError(
+            raise InputError(
                 f"{where}: {access_var} is {key_id}, which is not a key of IAM user "
                 f"{self.settings.iam_user!r} (check iam_user and access_key_var)."
             )
         if key_id is None and not self.settings.issue_first_key:
-            raise RotationInputError(
+            raise InputError(
                 f"{where} carries neither {access_var} nor {secret_var}: check access_key_var "
                 "and secret_key_var, or set issue_first_key to give it the user's key."
             )
@@ -448,12 +424,10 @@ class Rotation:
         }
 
     def _write_config(self, app, changes):
-        """One PATCH; Heroku answers with the app's whole config, which is kept as read."""
-        self.configs.pop(app, None)
-        self.configs[app] = write_config(self.heroku, app, changes)
+        self.app_configs.write(app, changes)
 
     def _deliver_to(self, app, key_id):
-        config = self.configs.get(app) or read_config(self.heroku, app)
+        config = self.app_configs.read()[app]
         changes = {
             self.settings.access_key_var: key_id,
             self.settings.secret_key_var: self.secrets[key_id],
@@ -545,23 +519,15 @@ class Rotation:
         raise RotationFailed(self.failure)
 
     def _verification_problem(self):
-        """The first app's problem (in the order given), checking every app at once."""
-        apps = self.settings.apps
-        with ThreadPoolExecutor(max_workers=min(READ_WORKERS, len(apps))) as pool:
-            problems = list(pool.map(self._app_problem, apps))
-        return next((problem for problem in problems if problem), None)
-
-    def _app_problem(self, app):
         settings = self.settings
-        problem = release_problem(self.heroku, app, settings.release_timeout, sleep=self.sleep)
-        if problem:
-            return problem
-        url = settings.health_urls.get(app)
-        if url:
-            problem = health_problem(url, settings.health_timeout, sleep=self.sleep)
-            if problem:
-                return f"app {app}: {problem}"
-        return None
+        return verification_problem(
+            self.heroku,
+            settings.apps,
+            settings.health_urls,
+            release_timeout=settings.release_timeout,
+            health_timeout=settings.health_timeout,
+            sleep=self.sleep,
+        )
 
 
 class RotationFailed(Exception):
@@ -569,54 +535,33 @@ class RotationFailed(Exception):
 
 
 # -- the module's run ------------------------------------------------------------------------
-VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
 def settings_from(params):
     """Settings from the module's parameters; errors name the option, before any request."""
-    apps = list(params["apps"] or [])
-    if not apps:
-        raise ModuleFailure("apps: give at least one Heroku app.")
-    for index, app in enumerate(apps):
-        if not app or not str(app).strip():
-            raise ModuleFailure(f"apps[{index}]: an app name cannot be empty.")
-    if len(set(apps)) != len(apps):
-        raise ModuleFailure("apps: an app is listed twice.")
+    apps = checked_apps(params["apps"])
     if not params["iam_user"].strip():
-        raise ModuleFailure("iam_user: cannot be empty.")
+        raise InputError("iam_user: cannot be empty.")
     for option in ("access_key_var", "secret_key_var"):
         if not VAR_NAME.match(params[option] or ""):
-            raise ModuleFailure(f"{option}: {params[option]!r} is not a config var name.")
+            raise InputError(f"{option}: {params[option]!r} is not a config var name.")
     if params["access_key_var"] == params["secret_key_var"]:
-        raise ModuleFailure("secret_key_var: must differ from access_key_var.")
+        raise InputError("secret_key_var: must differ from access_key_var.")
     config_vars = {}
     for name, value in (params.get("config_vars") or {}).items():
         if not VAR_NAME.match(name):
-            raise ModuleFailure(f"config_vars.{name}: not a config var name.")
+            raise InputError(f"config_vars.{name}: not a config var name.")
         if name in (params["access_key_var"], params["secret_key_var"]):
-            raise ModuleFailure(f"config_vars.{name}: that var holds the key.")
+            raise InputError(f"config_vars.{name}: that var holds the key.")
         if isinstance(value, bool):
             value = "true" if value else "false"
         elif isinstance(value, (int, float)):
             value = str(value)
         elif not isinstance(value, str):
-            raise ModuleFailure(f"config_vars.{name}: must be a string, number or boolean.")
+            raise InputError(f"config_vars.{name}: must be a string, number or boolean.")
         config_vars[name] = value
-    for option in (
-        "max_age_days",
-        "grace_days",
-        "health_timeout",
-        "release_timeout",
-        "sts_timeout",
-    ):
-        if params[option] < 0:
-            raise ModuleFailure(f"{option}: must not be negative.")
-    health_urls = dict(params.get("health_urls") or {})
-    for app, url in health_urls.items():
-        if app not in apps:
-            raise ModuleFailure(f"health_urls.{app}: not one of apps.")
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise ModuleFailure(f"health_urls.{app}: must be an http(s) URL.")
+    checked_not_negative(
+        params, ("max_age_days", "grace_days", "health_timeout", "release_timeout", "sts_timeout")
+    )
+    health_urls = checked_health_urls(params.get("health_urls"), apps)
     return Settings(
         iam_user=params["iam_user"].strip(),
         apps=apps,
@@ -697,14 +642,11 @@ PHASE_ORDER = (
 )
 
 
-def summary_phase(phases):
-    if not phases:
-        return "current"
-    return next((phase for phase in PHASE_ORDER if phase in phases), phases[-1])
-
-
 def run_key_rotation(task):
-    settings = settings_from(task.params)
+    try:
+        settings = settings_from(task.params)
+    except InputError as error:
+        raise ModuleFailure(str(error)) from None
     rotation = Rotation(task.aws, task.client, settings)
     first = {}
 
@@ -719,7 +661,7 @@ def run_key_rotation(task):
         taken = [step for step in steps if step.apply is not None]
         result = {
             "changed": bool(taken),
-            "phase": summary_phase([step.phase for step in steps]),
+            "phase": summary_phase([step.phase for step in steps], PHASE_ORDER),
             "phases": [step.phase for step in steps],
             "steps": [step.message for step in steps],
             "iam_user": settings.iam_user,
@@ -741,7 +683,7 @@ def run_key_rotation(task):
         state, progress = run_steps(
             read, rotation.next_step, check_mode=task.check_mode, progress=rotation.progress
         )
-    except RotationInputError as error:
+    except InputError as error:
         raise ModuleFailure(str(error)) from None
     except RotationFailed as error:
         raise ModuleFailure(
@@ -752,8 +694,3 @@ def run_key_rotation(task):
     if failure:
         raise ModuleFailure(failure, **without_changed(result))
     return result
-
-
-def without_changed(result):
-    """ModuleFailure fields: ``changed`` is decided by whether a write may have landed."""
-    return {key: value for key, value in result.items() if key != "changed"}

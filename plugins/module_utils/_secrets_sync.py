@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ansible_collections.herokuops.platform.plugins.module_utils._aws import AwsError, error_code
@@ -34,34 +33,25 @@ from ansible_collections.herokuops.platform.plugins.module_utils._config_vars im
 )
 from ansible_collections.herokuops.platform.plugins.module_utils._delivery import (
     MAX_UNCERTAIN,
+    VAR_NAME,
+    AppConfigs,
+    InputError,
     Progress,
     Step,
-    read_config,
+    as_utc,
     run_steps,
-    write_config,
+    utcnow,
 )
 from ansible_collections.herokuops.platform.plugins.module_utils._module import ModuleFailure
 
 SECRETSMANAGER, SSM = "secretsmanager", "ssm"
 CURRENT = "AWSCURRENT"
-VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 PREFIX = re.compile(r"^[A-Za-z0-9_]*$")
-READ_WORKERS = 8
 DEFAULT_MAX_AGE_DAYS = 90
 
 
-class SyncInputError(ValueError):
+class SyncInputError(InputError):
     """Bad input, found before any write; the message starts with the field it is about."""
-
-
-def utcnow():
-    return datetime.datetime.now(datetime.UTC)
-
-
-def as_utc(value):
-    if value.tzinfo is None:
-        return value.replace(tzinfo=datetime.UTC)
-    return value.astimezone(datetime.UTC)
 
 
 # -- settings --------------------------------------------------------------------------------
@@ -551,26 +541,12 @@ class AppSync:
     """
 
     def __init__(self, heroku, apps, desired):
-        self.heroku = heroku
         self.apps = apps
         self.desired = desired
-        self.configs = {}  # app -> config (memory only)
+        self.app_configs = AppConfigs(heroku, apps)
 
     def read(self):
-        stale = [app for app in self.apps if app not in self.configs]
-        if stale:
-            with ThreadPoolExecutor(max_workers=min(READ_WORKERS, len(stale))) as pool:
-                self.configs.update(zip(stale, pool.map(self._read_app, stale), strict=True))
-        return {app: dict(self.configs[app]) for app in self.apps}
-
-    def _read_app(self, app):
-        try:
-            return read_config(self.heroku, app)
-        except HerokuApiError as error:
-            if error.status == 404:
-                index = self.apps.index(app)
-                raise SyncInputError(f"apps[{index}]: no Heroku app named {app!r}.") from None
-            raise
+        return self.app_configs.read()
 
     def next_step(self, state):
         for app in self.apps:
@@ -583,8 +559,7 @@ class AppSync:
         return None
 
     def write(self, app, changes):
-        self.configs.pop(app, None)  # unknown until Heroku answers
-        self.configs[app] = write_config(self.heroku, app, changes)
+        self.app_configs.write(app, changes)
 
 
 # -- the module's run ------------------------------------------------------------------------
@@ -609,7 +584,7 @@ def run_secrets_sync(task, now=utcnow, on_step=None):
     sync = AppSync(task.client, settings.apps, desired)
     try:
         before = sync.read()
-    except SyncInputError as error:
+    except InputError as error:
         raise ModuleFailure(str(error)) from None
     plans = {app: plan_app(before[app], desired) for app in settings.apps}
 

@@ -153,7 +153,7 @@ def test_an_app_missing_from_the_rotation_gets_the_key_from_another_app(fleet, h
     ("options", "field"),
     [
         ({"iam_user": "nobody"}, "iam_user: no IAM user named 'nobody'"),
-        ({"apps": ["app-1", "ghost"]}, "apps: no Heroku app named 'ghost'"),
+        ({"apps": ["app-1", "ghost"]}, "apps[1]: no Heroku app named 'ghost'"),
         ({"access_key_var": "S3_KEY_ID"}, "apps[0] (app-1) carries AWS_SECRET_ACCESS_KEY"),
         ({"health_urls": {"app-9": "http://x"}}, "health_urls.app-9"),
         ({"config_vars": {"AWS_ACCESS_KEY_ID": "x"}}, "config_vars.AWS_ACCESS_KEY_ID"),

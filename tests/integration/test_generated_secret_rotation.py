@@ -244,7 +244,7 @@ def test_failed_verification_restores_the_old_value(secret, run, health_server):
         ({"alphabet": ["emoji"]}, "alphabet"),
         ({"characters": "aaaa"}, "characters"),
         ({"health_urls": {"other": "http://x"}}, "health_urls.other"),
-        ({"apps": ["api-1", "ghost"]}, "apps: no Heroku app named 'ghost'"),
+        ({"apps": ["api-1", "ghost"]}, "apps[1]: no Heroku app named 'ghost'"),
     ],
 )
 def test_bad_input_fails_naming_the_field_before_any_write(

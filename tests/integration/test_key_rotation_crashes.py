@@ -5,10 +5,8 @@ of the user that STS accepts, and at most two keys may exist; after the rerun, e
 key remains, carried by every app.
 """
 
-import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ import yaml
 
 from tests.support.key_rotation import Crash, Fleet
 from tests.support.playbook import JSON_REPORT_ENV, PYTHON, ROOT, ansible_env
+from tests.support.processes import run_and_kill
 
 pytestmark = pytest.mark.integration
 
@@ -204,29 +203,6 @@ def playbook_command(tmp_path, fleet, **options):
     path.write_text(yaml.safe_dump(play, sort_keys=False))
     ansible_playbook = str(Path(PYTHON).parent / "ansible-playbook")
     return [ansible_playbook, str(path), "-i", "localhost,"]
-
-
-def run_and_kill(command, env, fired, timeout=60):
-    """Start the run, SIGKILL its whole process group once ``fired()``, return its exit code."""
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + timeout
-    try:
-        while not fired():
-            assert process.poll() is None, f"the run ended ({process.returncode}) before the fault"
-            assert time.monotonic() < deadline, "the fault never fired"
-            time.sleep(0.05)
-        os.killpg(process.pid, signal.SIGKILL)
-        return process.wait(timeout=30)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 KILL_POINTS = [

@@ -26,11 +26,11 @@ from ansible_collections.herokuops.platform.plugins.module_utils._secrets_sync i
 )
 from ansible_collections.herokuops.platform.plugins.modules import secrets_sync
 
-from tests.integration.test_key_rotation_crashes import run_and_kill
 from tests.support.aws import ACCOUNT_ID, ADMIN_KEY, REGION
 from tests.support.emulator import API_KEY
 from tests.support.key_rotation import Crash
 from tests.support.playbook import JSON_REPORT_ENV, PYTHON, ansible_env
+from tests.support.processes import run_and_kill
 
 pytestmark = pytest.mark.integration
 

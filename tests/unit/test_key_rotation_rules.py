@@ -3,8 +3,10 @@
 import datetime
 
 import pytest
+from ansible_collections.herokuops.platform.plugins.module_utils._delivery import InputError
 from ansible_collections.herokuops.platform.plugins.module_utils._key_rotation import (
     DEACTIVATED_TAG,
+    PHASE_ORDER,
     ROLLBACK_TAG,
     AppHolding,
     Key,
@@ -15,7 +17,6 @@ from ansible_collections.herokuops.platform.plugins.module_utils._key_rotation i
     settings_from,
     summary_phase,
 )
-from ansible_collections.herokuops.platform.plugins.module_utils._module import ModuleFailure
 
 NOW = datetime.datetime(2026, 11, 23, 12, 0, tzinfo=datetime.UTC)
 
@@ -168,9 +169,9 @@ def test_report_and_summary_phase():
     assert report["current_key"] == {"id": "K2", "created": "2026-11-20T12:00:00Z", "age_days": 3}
     assert report["next_due"] == "2027-02-18"
     assert report["previous_key"]["delete_after"] == "2026-11-27T00:00:00Z"
-    assert summary_phase(["created", "delivered", "rotated"]) == "rotated"
-    assert summary_phase(["orphan_deleted"]) == "orphan_deleted"
-    assert summary_phase([]) == "current"
+    assert summary_phase(["created", "delivered", "rotated"], PHASE_ORDER) == "rotated"
+    assert summary_phase(["orphan_deleted"], PHASE_ORDER) == "orphan_deleted"
+    assert summary_phase([], PHASE_ORDER) == "current"
 
 
 BASE = {
@@ -204,7 +205,7 @@ BASE = {
     ],
 )
 def test_settings_errors_name_the_field(change, field):
-    with pytest.raises(ModuleFailure, match=field.replace("[", r"\[").replace("]", r"\]")):
+    with pytest.raises(InputError, match=field.replace("[", r"\[").replace("]", r"\]")):
         settings_from({**BASE, **change})
 
 

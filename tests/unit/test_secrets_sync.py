@@ -7,7 +7,10 @@ import pytest
 from ansible_collections.herokuops.platform.plugins.module_utils._client import (
     HerokuWriteUncertain,
 )
-from ansible_collections.herokuops.platform.plugins.module_utils._delivery import run_steps
+from ansible_collections.herokuops.platform.plugins.module_utils._delivery import (
+    InputError,
+    run_steps,
+)
 from ansible_collections.herokuops.platform.plugins.module_utils._secrets_sync import (
     CHANGED_MASK,
     MASK,
@@ -456,5 +459,5 @@ def test_an_unknown_app_names_its_index():
             return super().get(path)
 
     sync = AppSync(Missing({"a": {}}), ["a", "ghost"], DESIRED)
-    with pytest.raises(SyncInputError, match=r"^apps\[1\]: no Heroku app named 'ghost'"):
+    with pytest.raises(InputError, match=r"^apps\[1\]: no Heroku app named 'ghost'"):
         sync.read()
