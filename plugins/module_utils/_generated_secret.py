@@ -231,7 +231,7 @@ class SecretRotation:
         return Step(
             "rolled_back",
             "rollback finished",
-            lambda: self._untag(),
+            self._untag,
             final=True,
             failure=self.failure,
         )
@@ -287,7 +287,7 @@ class SecretRotation:
     # -- doing -------------------------------------------------------------------------------
     def generate(self):
         characters = self.settings.characters
-        return "".join(secrets.choice(characters) for _ in range(self.settings.length))
+        return "".join(secrets.choice(characters) for unused in range(self.settings.length))
 
     def _create(self):
         settings = self.settings
@@ -489,9 +489,9 @@ def run_secret_rotation(task):
         return result
 
     try:
-        state, _ = run_steps(
+        state = run_steps(
             read, rotation.next_step, check_mode=task.check_mode, progress=rotation.progress
-        )
+        )[0]
     except InputError as error:
         raise ModuleFailure(str(error)) from None
     except SecretRotationFailed as error:
