@@ -135,10 +135,11 @@ class AwsGate:
     def writes(self, actions=None):
         """Calls that change something (by AWS's naming), optionally only of ``actions``."""
         verbs = ("Create", "Delete", "Put", "Update", "Tag", "Untag", "Deactivate", "Attach")
+        rest_writes = ("PUT ", "POST ", "DELETE ", "PATCH ")
         return [
             call
             for call in self.calls
-            if call["action"].startswith(verbs)
+            if call["action"].startswith(verbs + rest_writes)
             or call["action"] in ("UpdateAccessKey", "UpdateSecretVersionStage")
             if actions is None or call["action"] in actions
         ]
@@ -248,6 +249,12 @@ class _GateHandler(BaseHTTPRequestHandler):
     def do_DELETE(self):
         self.forward()
 
+    def do_HEAD(self):
+        self.forward()
+
+    def do_PATCH(self):
+        self.forward()
+
     def forward(self):
         gate = self.gate
         length = int(self.headers.get("Content-Length") or 0)
@@ -258,8 +265,11 @@ class _GateHandler(BaseHTTPRequestHandler):
             action = target.rsplit(".", 1)[-1]
         else:
             query = urlsplit(self.path).query
-            form = {k: v[0] for k, v in parse_qs(body.decode() + "&" + query).items()}
-            action = form.get("Action", self.command)
+            form = {
+                k: v[0] for k, v in parse_qs(body.decode(errors="replace") + "&" + query).items()
+            }
+            # REST services (S3) name no action: "PUT /bucket?tagging" stands for one.
+            action = form.get("Action") or f"{self.command} {self.path}"
         match = CREDENTIAL.search(self.headers.get("Authorization", ""))
         key = match.group(1) if match else None
 
@@ -307,9 +317,13 @@ class _GateHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         for name, value in headers:
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
+        if self.command != "HEAD":
+            self.send_header("Content-Length", str(len(payload)))
+        else:
+            self.send_header("Content-Length", "0")
         self.end_headers()
-        self.wfile.write(payload)
+        if self.command != "HEAD":
+            self.wfile.write(payload)
 
     def error(self, status, code, message, json_protocol):
         request_id = str(uuid.uuid4())
