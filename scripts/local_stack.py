@@ -5,6 +5,7 @@
     local_stack.py env   [--dir DIR]   # shell exports pointing clients at the servers
     local_stack.py stop  [--dir DIR]
     local_stack.py adopt-fixtures [--dir DIR]   # create and deploy the local apps by hand
+    local_stack.py seed-secrets [--dir DIR]     # third-party secrets a person put in moto
 
 Used by `make demo` and by molecule's create/destroy. No credentials are needed: the emulator
 accepts the key written to stack.json, moto accepts any.
@@ -193,9 +194,48 @@ def push_code(heroku, folder, create_apps=False):
     return builds
 
 
+# Secrets a person stores in Secrets Manager by hand (a third-party API key), which the rotation
+# role syncs into the apps (secret_rotation_synced_secrets in inventories/local). Stand-ins.
+THIRD_PARTY_SECRETS = {
+    "cashbot/openai": {
+        "description": "OpenAI API key of cashbot (stand-in for the local stack)",
+        "value": json.dumps({"api_key": "sk-local-openai-stand-in"}),
+    },
+}
+
+
+def seed_secrets(env):
+    """Create the third-party secrets in moto (once; an existing secret is left as it is).
+
+    Returns {name: "created" | "present"}.
+    """
+    import boto3  # only this path needs it
+
+    client = boto3.client(
+        "secretsmanager",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        region_name=env["AWS_REGION"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+    seeded = {}
+    for name, secret in THIRD_PARTY_SECRETS.items():
+        try:
+            client.describe_secret(SecretId=name)
+            seeded[name] = "present"
+        except client.exceptions.ResourceNotFoundException:
+            client.create_secret(
+                Name=name, Description=secret["description"], SecretString=secret["value"]
+            )
+            seeded[name] = "created"
+    return seeded
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=["start", "stop", "env", "adopt-fixtures"])
+    parser.add_argument(
+        "action", choices=["start", "stop", "env", "adopt-fixtures", "seed-secrets"]
+    )
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--heroku-port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--aws-port", type=int, default=0, help="0 picks a free port")
@@ -205,6 +245,9 @@ def main():
     elif args.action == "adopt-fixtures":
         # The local apps as the runbooks leave them: created and deployed by hand.
         push_code(HerokuApi(load(args.dir)["env"]), args.dir / "sources", create_apps=True)
+    elif args.action == "seed-secrets":
+        for name, state in seed_secrets(load(args.dir)["env"]).items():
+            print(f"{name}: {state}")
     elif args.action == "stop":
         stop(args.dir)
     else:
