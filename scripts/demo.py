@@ -27,7 +27,7 @@ ROOT = local_stack.ROOT
 WORK = ROOT / ".cache" / "demo"
 INVENTORY = ROOT / "inventories" / "local"
 # The storage and assume-role roles over the local apps; molecule's rotation scenario runs it too.
-AWS_PLAYBOOK = ROOT / "molecule" / "rotation" / "aws.yml"
+AWS_PLAYBOOK = ROOT / "playbooks" / "aws-resources.yml"
 SUMMARY_TASK = "herokuops.platform.secret_rotation : Summary of the secret rotation"
 
 

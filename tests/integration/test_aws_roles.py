@@ -8,6 +8,7 @@ import pytest
 import yaml
 from botocore.exceptions import ClientError
 
+from tests.support.key_rotation import Fleet
 from tests.support.playbook import PYTHON, run_playbook
 
 pytestmark = pytest.mark.integration
@@ -117,6 +118,16 @@ def test_storage_bucket_user_policy_and_first_key_in_one_release(tmp_path, herok
     again = converge(tmp_path, heroku, aws, app_host, ["aws_app_storage"])
     assert again.rc == 0 and again.changed_count() == 0, again.stdout[-3000:]
     assert len(heroku.writes()) == heroku_writes
+    assert len(aws.writes()) == aws_writes
+
+    # After a rotation the role leaves the rotation's record on the user alone.
+    Fleet(heroku, aws, apps=[APP], user=user).module(force=True)
+    recorded = tags_of(iam.list_user_tags(UserName=user)["Tags"])
+    assert any(name.startswith("herokuops:deactivated:") for name in recorded)
+    aws_writes = len(aws.writes())
+    after_rotation = converge(tmp_path, heroku, aws, app_host, ["aws_app_storage"])
+    assert after_rotation.rc == 0 and after_rotation.changed_count() == 0
+    assert tags_of(iam.list_user_tags(UserName=user)["Tags"]) == recorded
     assert len(aws.writes()) == aws_writes
 
 
