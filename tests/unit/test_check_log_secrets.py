@@ -27,7 +27,8 @@ def test_a_masked_log_passes_and_an_empty_list_is_refused(tmp_path):
     log = tmp_path / "log"
     log.write_text('ok: [app] => {"AWS_SECRET_ACCESS_KEY": "********"}\n')
     prints = tmp_path / "prints"
-    prints.write_text("%d %s\n" % fingerprint(SECRET))
+    length, digest = fingerprint(SECRET)
+    prints.write_text(f"{length} {digest}\n")
     check.main(str(log), str(prints))
     log.write_text(f"leak {SECRET}")
     with pytest.raises(SystemExit, match="1 secret value"):
