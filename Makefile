@@ -68,7 +68,7 @@ sanity: setup
 
 # The whole output is kept, and no secret the rotation scenario's apps hold may appear in it.
 molecule: setup
-	rm -f .cache/molecule-secret-fingerprints
+	mkdir -p .cache && rm -f .cache/molecule-secret-fingerprints
 	set -o pipefail; $(BIN)/molecule test --all 2>&1 | tee .cache/molecule.log
 	$(BIN)/python scripts/check_log_secrets.py .cache/molecule.log .cache/molecule-secret-fingerprints
 
