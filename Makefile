@@ -14,6 +14,10 @@ AMAZON_AWS := $(COLLECTIONS)/amazon/aws/MANIFEST.json
 export ANSIBLE_PYTHON_INTERPRETER := $(CURDIR)/$(BIN)/python
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
+# molecule installs the collection it tests into $ANSIBLE_HOME/collections, and ansible-lint
+# reads collections from there before this checkout: keep that copy inside .cache (not in
+# ~/.ansible), and ansible-lint drops it first so that it never lints a stale copy.
+export ANSIBLE_HOME := $(CURDIR)/.cache/ansible-home
 
 .PHONY: help setup demo test lint ruff ansible-lint unit cli integration sanity molecule bench bench-rotation clean
 
@@ -51,6 +55,7 @@ ruff: setup
 	$(BIN)/ruff format --check .
 
 ansible-lint: setup
+	rm -rf $(ANSIBLE_HOME)/collections/ansible_collections/herokuops
 	$(BIN)/ansible-lint --profile production --offline
 
 unit: setup
