@@ -533,7 +533,8 @@ def test_both_execution_modes_give_the_same_result(heroku, aws, run):
         bad = [{"config_var": "X", "secret_id": PLAID, "json_key": "plaid.nope"}]
         failed = run(secrets=bad, env={"HEROKUOPS_EXECUTION": mode})
         world.assert_in_sync()
-        assert [len(world.patches(app)) for app in APPS] == [1, 1, 1]
+        patches = {app: world.patches(app) for app in APPS}
+        assert [len(patches[app]) for app in APPS] == [1, 1, 1], (mode, patches)
         results[mode] = [outcome.result(TASK) for outcome in (checked, applied, noop, failed)]
     for mode_results in results.values():
         for result in mode_results:
