@@ -8,8 +8,9 @@ new value on its way. The rules, in the order they are tried (``next_step``):
 
 1. the secret does not exist: create it with a generated value;
 2. a rollback recorded on the secret (tag ``herokuops:rollback`` = the refused version) is
-   finished first: apps holding the refused value get AWSCURRENT's back, then AWSPENDING is
-   taken off the refused version;
+   finished first: apps not holding AWSCURRENT's value get it back (and lose the
+   ``<VAR>_PREVIOUS`` this rotation set, i.e. one holding AWSCURRENT's value), then AWSPENDING
+   is taken off the refused version, then the tag is removed and the task fails;
 3. AWSCURRENT and AWSPENDING on one version (a run died between moving and cleaning up): take
    AWSPENDING off;
 4. AWSPENDING exists (made by this run or left by one that died: it is reused, never replaced):
@@ -33,6 +34,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from ansible_collections.herokuops.platform.plugins.module_utils._aws import AwsError, error_code
+from ansible_collections.herokuops.platform.plugins.module_utils._client import HerokuApiError
 from ansible_collections.herokuops.platform.plugins.module_utils._delivery import (
     VAR_NAME,
     AppConfigs,
@@ -64,10 +66,6 @@ ALPHABETS = {
     "hexdigits": string.hexdigits,
 }
 MIN_LENGTH, MAX_LENGTH = 16, 4096
-
-
-class SecretRotationFailed(Exception):
-    """The protocol stopped in a consistent state it cannot move on from by itself."""
 
 
 @dataclass
@@ -212,12 +210,13 @@ class SecretRotation:
         refused = state.rollback_id
         if not refused:
             return None
-        for app, version in state.holding.items():
-            if version != state.current_id:
+        for app in state.holding:
+            changes = self.restore_changes(state, app)
+            if changes:
                 return Step(
                     "rolling_back",
                     f"put the current value back on app {app}",
-                    lambda app=app: self._write(app, {self.settings.config_var: state.current}),
+                    lambda app=app, changes=changes: self._write(app, changes),
                 )
         if state.pending_id == refused and refused != state.current_id:
             return Step(
@@ -225,16 +224,10 @@ class SecretRotation:
                 f"take {PENDING} off version {refused}",
                 lambda: self._unlabel(PENDING, refused),
             )
-        self.failure = self.failure or (
+        failure = self.failure or (
             f"version {refused} was rolled back after a failed verification (finished now)"
         )
-        return Step(
-            "rolled_back",
-            "rollback finished",
-            self._untag,
-            final=True,
-            failure=self.failure,
-        )
+        return Step("rolled_back", "rollback finished", self._untag, final=True, failure=failure)
 
     def _tidy_labels(self, state):
         if state.pending_id and state.pending_id == state.current_id:
@@ -315,6 +308,24 @@ class SecretRotation:
             VersionStages=[PENDING],
         )
 
+    def restore_changes(self, state, app):
+        """What puts ``app`` back as it was before the refused rotation (empty: nothing)."""
+        changes = {}
+        if state.holding.get(app) != state.current_id:
+            changes[self.settings.config_var] = state.current
+        # A <VAR>_PREVIOUS holding AWSCURRENT's value was set with the refused pending value.
+        previous = state.configs.get(app, {}).get(self.settings.previous_var)
+        if previous is not None and previous == state.current:
+            changes[self.settings.previous_var] = None
+        return changes
+
+    def new_value_vars(self, state, pending=True):
+        """The vars a new value's delivery sets (True: a value; for the diff)."""
+        changed = {self.settings.config_var: True}
+        if pending and self.settings.keep_previous and state.current is not None:
+            changed[self.settings.previous_var] = True
+        return changed
+
     def _pending_changes(self, state):
         changes = {self.settings.config_var: state.pending}
         if self.settings.keep_previous and state.current is not None:
@@ -390,12 +401,19 @@ def settings_from(params):
     length = params["length"]
     if not MIN_LENGTH <= length <= MAX_LENGTH:
         raise InputError(f"length: must be between {MIN_LENGTH} and {MAX_LENGTH}, not {length}.")
-    if params.get("characters"):
+    if params.get("characters") is not None:
         characters = "".join(dict.fromkeys(params["characters"]))
         if len(characters) < 2:
             raise InputError("characters: give at least two different characters.")
     else:
-        chosen = params.get("alphabet") or ["ascii_letters", "digits"]
+        chosen = params.get("alphabet")
+        if chosen is None:
+            chosen = ["ascii_letters", "digits"]
+        if not chosen:
+            raise InputError("alphabet: choose at least one character class.")
+        unknown = [name for name in chosen if name not in ALPHABETS]
+        if unknown:
+            raise InputError(f"alphabet: unknown character class {unknown[0]!r}.")
         characters = "".join(dict.fromkeys("".join(ALPHABETS[name] for name in chosen)))
     checked_not_negative(params, ("max_age_days", "health_timeout", "release_timeout"))
     health_urls = checked_health_urls(params.get("health_urls"), apps)
@@ -429,17 +447,53 @@ PHASE_ORDER = (
 
 
 def holdings_view(state, settings, before=None):
-    """--diff: each app's var as a mask, marked where it changed."""
+    """--diff: each app's var (and ``<VAR>_PREVIOUS`` where set) as a mask, marked where it
+    changed since ``before``; None where unset. Never a value."""
     view = {}
     for app in settings.apps:
-        held = state.configs.get(app, {}).get(settings.config_var)
-        if held is None:
-            view[app] = {settings.config_var: None}
-            continue
-        changed = (
-            before is not None and before.configs.get(app, {}).get(settings.config_var) != held
-        )
-        view[app] = {settings.config_var: CHANGED_MASK if changed else MASK}
+        config = state.configs.get(app, {})
+        old = before.configs.get(app, {}) if before is not None else config
+        entry = {}
+        for var in (settings.config_var, settings.previous_var):
+            held = config.get(var)
+            if var == settings.previous_var and held is None and old.get(var) is None:
+                continue
+            if held is None:
+                entry[var] = None
+            else:
+                entry[var] = CHANGED_MASK if held != old.get(var) else MASK
+        view[app] = entry
+    return view
+
+
+def predicted_view(rotation, state, step):
+    """--diff in check mode: what the whole run would do to each app, from the step it would
+    take first (every later step follows from it)."""
+    settings = rotation.settings
+    view = holdings_view(state, settings)
+    if step is None:
+        return view
+    if step.phase == "rolling_back":
+        changes = {app: rotation.restore_changes(state, app) for app in settings.apps}
+    elif step.phase in ("created", "pending_created", "pending_delivered"):
+        # A new value reaches every app not already holding it.
+        target = state.pending_id if step.phase == "pending_delivered" else object()
+        changes = {
+            app: rotation.new_value_vars(state, pending=step.phase != "created")
+            for app in settings.apps
+            if state.holding.get(app) != target
+        }
+    elif step.phase == "delivered":
+        changes = {
+            app: {settings.config_var: True}
+            for app in settings.apps
+            if state.holding.get(app) != state.current_id
+        }
+    else:
+        changes = {}
+    for app, app_changes in changes.items():
+        for var, value in app_changes.items():
+            view[app][var] = None if value is None else CHANGED_MASK
     return view
 
 
@@ -480,11 +534,15 @@ def run_secret_rotation(task):
                     result["next_due"] = due.date().isoformat()
             if task.diff_mode and "state" in first:
                 header = f"config var {settings.config_var} from secret {settings.secret_id}"
+                if task.check_mode:
+                    after = predicted_view(rotation, state, steps[0] if steps else None)
+                else:
+                    after = holdings_view(state, settings, before=first["state"])
                 result["diff"] = {
                     "before_header": header,
                     "after_header": header,
                     "before": holdings_view(first["state"], settings),
-                    "after": holdings_view(state, settings, before=first["state"]),
+                    "after": after,
                 }
         return result
 
@@ -494,8 +552,12 @@ def run_secret_rotation(task):
         )[0]
     except InputError as error:
         raise ModuleFailure(str(error)) from None
-    except SecretRotationFailed as error:
-        raise ModuleFailure(str(error), **without_changed(fields(rotation.last_state))) from None
+    except (AwsError, HerokuApiError) as error:
+        if not rotation.progress.steps:
+            raise
+        # Failed mid-way: say how far the run got (the next run goes on from there).
+        progress_fields = without_changed(fields(rotation.last_state))
+        raise ModuleFailure(str(error), error=error.to_dict(), **progress_fields) from None
     result = fields(state)
     failure = next((step.failure for step in rotation.progress.steps if step.failure), None)
     if failure:

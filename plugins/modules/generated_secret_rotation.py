@@ -49,6 +49,8 @@ options:
     description:
       - Also set C(<config_var>_PREVIOUS) to the value being replaced, in the same release, so an
         app can accept both during the change-over.
+      - When a rotation is rolled back, C(<config_var>_PREVIOUS) is removed from the apps where
+        the rotation had set it (where it holds the value that stays current).
     type: bool
     default: false
   length:
@@ -106,7 +108,9 @@ options:
         C(aws/secretsmanager) key).
     type: str
 notes:
-  - Supports check mode (reports the next step, writes nothing) and diff mode (values masked).
+  - Supports check mode (reports the next step, writes nothing) and diff mode (values masked,
+    each app's C(config_var) and C(<config_var>_PREVIOUS) as C(********), marked C((changed))
+    where the run changes it).
   - Values are never returned; results carry version ids, dates and ages.
   - Reads always name the version or stage they want.
 """
