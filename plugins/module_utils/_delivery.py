@@ -110,9 +110,29 @@ class AppConfigs:
         self.configs[app] = write_config(self.heroku, app, changes)
 
 
-def verification_problem(heroku, apps, health_urls, *, release_timeout, health_timeout, sleep):
-    """None when every app's newest release succeeded and its health URL (if any) answers;
-    else the first app's problem, in the order given. The apps are checked at once."""
+# The options that say how apps are verified after a delivery (doc fragment "verification").
+VERIFICATION_SPEC = {
+    "health_urls": {"type": "dict"},
+    "health_timeout": {"type": "int", "default": 60},
+    "release_timeout": {"type": "int", "default": 300},
+}
+
+
+def checked_verification(params, apps):
+    """The VERIFICATION_SPEC options, checked: health_urls, health_timeout, release_timeout."""
+    checked_not_negative(params, ("health_timeout", "release_timeout"))
+    return {
+        "health_urls": checked_health_urls(params.get("health_urls"), apps),
+        "health_timeout": params["health_timeout"],
+        "release_timeout": params["release_timeout"],
+    }
+
+
+def verification_problem(heroku, settings, sleep=time.sleep):
+    """None when every app of ``settings`` has its newest release succeeded and its health URL
+    (if any) answering; else the first app's problem, in the order given. All at once."""
+    apps, health_urls = settings.apps, settings.health_urls
+    release_timeout, health_timeout = settings.release_timeout, settings.health_timeout
     if not apps:
         return None
 
@@ -137,6 +157,17 @@ def summary_phase(phases, order):
     if not phases:
         return "current"
     return next((phase for phase in order if phase in phases), phases[-1])
+
+
+def progress_fields(progress, order):
+    """What every protocol's result starts with: changed, phase, phases and steps (in words)."""
+    steps = progress.steps
+    return {
+        "changed": any(step.apply is not None for step in steps),
+        "phase": summary_phase([step.phase for step in steps], order),
+        "phases": [step.phase for step in steps],
+        "steps": [step.message for step in steps],
+    }
 
 
 def without_changed(result):

@@ -43,10 +43,10 @@ from ansible_collections.herokuops.platform.plugins.module_utils._delivery impor
     Step,
     as_utc,
     checked_apps,
-    checked_health_urls,
     checked_not_negative,
+    checked_verification,
+    progress_fields,
     run_steps,
-    summary_phase,
     utcnow,
     verification_problem,
     without_changed,
@@ -353,7 +353,7 @@ class SecretRotation:
         )
 
     def _verify_then_finish(self, state):
-        problem = self._verification_problem()
+        problem = verification_problem(self.heroku, self.settings, sleep=self.sleep)
         if problem is None:
             arguments = {"MoveToVersionId": state.pending_id}
             if state.current_id:
@@ -374,17 +374,6 @@ class SecretRotation:
             "tag_resource",
             SecretId=self.settings.secret_id,
             Tags=[{"Key": ROLLBACK_TAG, "Value": state.pending_id}],
-        )
-
-    def _verification_problem(self):
-        settings = self.settings
-        return verification_problem(
-            self.heroku,
-            settings.apps,
-            settings.health_urls,
-            release_timeout=settings.release_timeout,
-            health_timeout=settings.health_timeout,
-            sleep=self.sleep,
         )
 
 
@@ -415,8 +404,8 @@ def settings_from(params):
         if unknown:
             raise InputError(f"alphabet: unknown character class {unknown[0]!r}.")
         characters = "".join(dict.fromkeys("".join(ALPHABETS[name] for name in chosen)))
-    checked_not_negative(params, ("max_age_days", "health_timeout", "release_timeout"))
-    health_urls = checked_health_urls(params.get("health_urls"), apps)
+    checked_not_negative(params, ("max_age_days",))
+    verification = checked_verification(params, apps)
     return Settings(
         secret_id=secret_id,
         config_var=config_var,
@@ -426,12 +415,10 @@ def settings_from(params):
         characters=characters,
         max_age_days=params["max_age_days"],
         force=params["force"],
-        health_urls=health_urls,
-        health_timeout=params["health_timeout"],
-        release_timeout=params["release_timeout"],
         description=params.get("description"),
         tags=dict(params.get("tags") or {}),
         kms_key_id=params.get("kms_key_id"),
+        **verification,
     )
 
 
@@ -511,12 +498,8 @@ def run_secret_rotation(task):
         return state
 
     def fields(state):
-        steps = rotation.progress.steps
         result = {
-            "changed": any(step.apply is not None for step in steps),
-            "phase": summary_phase([step.phase for step in steps], PHASE_ORDER),
-            "phases": [step.phase for step in steps],
-            "steps": [step.message for step in steps],
+            **progress_fields(rotation.progress, PHASE_ORDER),
             "secret_id": settings.secret_id,
             "apps": settings.apps,
             "version_id": None,
@@ -535,6 +518,7 @@ def run_secret_rotation(task):
             if task.diff_mode and "state" in first:
                 header = f"config var {settings.config_var} from secret {settings.secret_id}"
                 if task.check_mode:
+                    steps = rotation.progress.steps
                     after = predicted_view(rotation, state, steps[0] if steps else None)
                 else:
                     after = holdings_view(state, settings, before=first["state"])
@@ -556,8 +540,8 @@ def run_secret_rotation(task):
         if not rotation.progress.steps:
             raise
         # Failed mid-way: say how far the run got (the next run goes on from there).
-        progress_fields = without_changed(fields(rotation.last_state))
-        raise ModuleFailure(str(error), error=error.to_dict(), **progress_fields) from None
+        done = without_changed(fields(rotation.last_state))
+        raise ModuleFailure(str(error), error=error.to_dict(), **done) from None
     result = fields(state)
     failure = next((step.failure for step in rotation.progress.steps if step.failure), None)
     if failure:

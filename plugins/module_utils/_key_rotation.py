@@ -43,10 +43,10 @@ from ansible_collections.herokuops.platform.plugins.module_utils._delivery impor
     Step,
     as_utc,
     checked_apps,
-    checked_health_urls,
     checked_not_negative,
+    checked_verification,
+    progress_fields,
     run_steps,
-    summary_phase,
     utcnow,
     verification_problem,
     without_changed,
@@ -497,7 +497,7 @@ class Rotation:
             self.sleep(STS_RETRY_SECONDS)
 
     def _verify_then_retire(self, state, target, old_key_id):
-        problem = self._verification_problem()
+        problem = verification_problem(self.heroku, self.settings, sleep=self.sleep)
         if problem is None:
             self._set_status(old_key_id, "Inactive")
             self._tag_deactivated(old_key_id)
@@ -517,17 +517,6 @@ class Rotation:
             "both keys stay active"
         )
         raise RotationFailed(self.failure)
-
-    def _verification_problem(self):
-        settings = self.settings
-        return verification_problem(
-            self.heroku,
-            settings.apps,
-            settings.health_urls,
-            release_timeout=settings.release_timeout,
-            health_timeout=settings.health_timeout,
-            sleep=self.sleep,
-        )
 
 
 class RotationFailed(Exception):
@@ -558,10 +547,8 @@ def settings_from(params):
         elif not isinstance(value, str):
             raise InputError(f"config_vars.{name}: must be a string, number or boolean.")
         config_vars[name] = value
-    checked_not_negative(
-        params, ("max_age_days", "grace_days", "health_timeout", "release_timeout", "sts_timeout")
-    )
-    health_urls = checked_health_urls(params.get("health_urls"), apps)
+    checked_not_negative(params, ("max_age_days", "grace_days", "sts_timeout"))
+    verification = checked_verification(params, apps)
     return Settings(
         iam_user=params["iam_user"].strip(),
         apps=apps,
@@ -573,10 +560,8 @@ def settings_from(params):
         force=params["force"],
         allow_early_delete=params["allow_early_delete"],
         issue_first_key=params["issue_first_key"],
-        health_urls=health_urls,
-        health_timeout=params["health_timeout"],
-        release_timeout=params["release_timeout"],
         sts_timeout=params["sts_timeout"],
+        **verification,
     )
 
 
@@ -656,14 +641,9 @@ def run_key_rotation(task):
         rotation.last_state = state
         return state
 
-    def fields(state, progress):
-        steps = progress.steps if progress else []
-        taken = [step for step in steps if step.apply is not None]
+    def fields(state):
         result = {
-            "changed": bool(taken),
-            "phase": summary_phase([step.phase for step in steps], PHASE_ORDER),
-            "phases": [step.phase for step in steps],
-            "steps": [step.message for step in steps],
+            **progress_fields(rotation.progress, PHASE_ORDER),
             "iam_user": settings.iam_user,
             "apps": settings.apps,
             "blocked_reason": rotation.blocked_reason,
@@ -686,10 +666,8 @@ def run_key_rotation(task):
     except InputError as error:
         raise ModuleFailure(str(error)) from None
     except RotationFailed as error:
-        raise ModuleFailure(
-            str(error), **without_changed(fields(rotation.last_state, rotation.progress))
-        ) from None
-    result = fields(state, progress)
+        raise ModuleFailure(str(error), **without_changed(fields(rotation.last_state))) from None
+    result = fields(state)
     failure = next((step.failure for step in progress.steps if step.failure), None)
     if failure:
         raise ModuleFailure(failure, **without_changed(result))

@@ -34,6 +34,7 @@ author:
 extends_documentation_fragment:
   - herokuops.platform.heroku
   - herokuops.platform.aws
+  - herokuops.platform.verification
   - herokuops.platform.attributes
 options:
   iam_user:
@@ -92,21 +93,6 @@ options:
         key first instead of reporting C(blocked).
     type: bool
     default: false
-  health_urls:
-    description:
-      - App name to a URL that must answer below 400 after the app got the new key, before the
-        old key is deactivated.
-    type: dict
-  health_timeout:
-    description:
-      - Seconds to wait for each health URL to answer well.
-    type: int
-    default: 60
-  release_timeout:
-    description:
-      - Seconds to wait for each app's release (and its release phase) to finish.
-    type: int
-    default: 300
   sts_timeout:
     description:
       - Seconds to keep asking STS whether a new key works (IAM is eventually consistent).
@@ -218,6 +204,7 @@ blocked_reason:
 """
 
 from ansible_collections.herokuops.platform.plugins.module_utils._aws import with_aws_options
+from ansible_collections.herokuops.platform.plugins.module_utils._delivery import VERIFICATION_SPEC
 from ansible_collections.herokuops.platform.plugins.module_utils._key_rotation import (
     run_key_rotation,
 )
@@ -235,9 +222,7 @@ ARGUMENT_SPEC = with_aws_options(
         "grace_days": {"type": "int", "default": 7},
         "force": {"type": "bool", "default": False},
         "allow_early_delete": {"type": "bool", "default": False},
-        "health_urls": {"type": "dict"},
-        "health_timeout": {"type": "int", "default": 60},
-        "release_timeout": {"type": "int", "default": 300},
+        **VERIFICATION_SPEC,
         "sts_timeout": {"type": "int", "default": 60},
     }
 )

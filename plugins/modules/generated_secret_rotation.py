@@ -27,6 +27,7 @@ author:
 extends_documentation_fragment:
   - herokuops.platform.heroku
   - herokuops.platform.aws
+  - herokuops.platform.verification
   - herokuops.platform.attributes
 options:
   secret_id:
@@ -79,21 +80,6 @@ options:
       - Rotate now, whatever the current version's age (once per run).
     type: bool
     default: false
-  health_urls:
-    description:
-      - App name to a URL that must answer below 400 after the app got the new value, before it
-        becomes current.
-    type: dict
-  health_timeout:
-    description:
-      - Seconds to wait for each health URL to answer well.
-    type: int
-    default: 60
-  release_timeout:
-    description:
-      - Seconds to wait for each app's release (and its release phase) to finish.
-    type: int
-    default: 300
   description:
     description:
       - Description of the secret, when it is created.
@@ -181,6 +167,7 @@ next_due:
 """
 
 from ansible_collections.herokuops.platform.plugins.module_utils._aws import with_aws_options
+from ansible_collections.herokuops.platform.plugins.module_utils._delivery import VERIFICATION_SPEC
 from ansible_collections.herokuops.platform.plugins.module_utils._generated_secret import (
     ALPHABETS,
     run_secret_rotation,
@@ -203,9 +190,7 @@ ARGUMENT_SPEC = with_aws_options(
         "characters": {"type": "str"},
         "max_age_days": {"type": "int", "default": 90},
         "force": {"type": "bool", "default": False},
-        "health_urls": {"type": "dict"},
-        "health_timeout": {"type": "int", "default": 60},
-        "release_timeout": {"type": "int", "default": 300},
+        **VERIFICATION_SPEC,
         "description": {"type": "str"},
         "tags": {"type": "dict"},
         "kms_key_id": {"type": "str", "no_log": False},

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.herokuops.platform.plugins.module_utils._delivery import run_steps
 from ansible_collections.herokuops.platform.plugins.module_utils._generated_secret import (
     SecretRotation,
@@ -22,12 +21,10 @@ from ansible_collections.herokuops.platform.plugins.module_utils._generated_secr
 )
 from ansible_collections.herokuops.platform.plugins.module_utils._module import (
     HerokuTask,
-    full_argument_spec,
 )
 from ansible_collections.herokuops.platform.plugins.modules import generated_secret_rotation
 
-from tests.support.aws import ADMIN_KEY
-from tests.support.emulator import API_KEY
+from tests.support.aws import module_params
 from tests.support.key_rotation import Crash
 from tests.support.playbook import JSON_REPORT_ENV, PYTHON, ansible_env
 from tests.support.processes import run_and_kill
@@ -115,24 +112,16 @@ class Secret:
 
     # -- the protocol in this process ------------------------------------------------------------
     def params(self, **options):
-        arguments = {
-            "api_key": API_KEY,
-            "api_url": self.heroku.url,
-            "endpoint_url": self.aws.url,
-            "access_key": ADMIN_KEY,
-            "secret_key": ADMIN_KEY,
-            "region": "us-east-1",
+        defaults = {
             "secret_id": SECRET_ID,
             "config_var": VAR,
             "apps": APPS,
             "release_timeout": 10,
             "health_timeout": 2,
-            **options,
         }
-        spec = full_argument_spec(generated_secret_rotation.ARGUMENT_SPEC)
-        validation = ArgumentSpecValidator(spec).validate(arguments)
-        assert not validation.error_messages, validation.error_messages
-        return validation.validated_parameters
+        return module_params(
+            generated_secret_rotation, self.heroku, self.aws, **{**defaults, **options}
+        )
 
     def steps(self, crash_after=None, first=False, **options):
         params = self.params(**options)

@@ -15,19 +15,16 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.herokuops.platform.plugins.module_utils._module import (
     HerokuTask,
     ModuleFailure,
-    full_argument_spec,
 )
 from ansible_collections.herokuops.platform.plugins.module_utils._secrets_sync import (
     run_secrets_sync,
 )
 from ansible_collections.herokuops.platform.plugins.modules import secrets_sync
 
-from tests.support.aws import ACCOUNT_ID, ADMIN_KEY, REGION
-from tests.support.emulator import API_KEY
+from tests.support.aws import ACCOUNT_ID, REGION, module_params
 from tests.support.key_rotation import Crash
 from tests.support.playbook import JSON_REPORT_ENV, PYTHON, ansible_env
 from tests.support.processes import run_and_kill
@@ -161,20 +158,8 @@ class World:
 
     # -- the module in this process (for a crash between two apps) ---------------------------
     def run_in_process(self, on_step=None):
-        arguments = {
-            "api_key": API_KEY,
-            "api_url": self.heroku.url,
-            "endpoint_url": self.aws.url,
-            "access_key": ADMIN_KEY,
-            "secret_key": ADMIN_KEY,
-            "region": REGION,
-            "apps": APPS,
-            "secrets": SECRETS,
-        }
-        spec = full_argument_spec(secrets_sync.ARGUMENT_SPEC)
-        validation = ArgumentSpecValidator(spec).validate(arguments)
-        assert not validation.error_messages, validation.error_messages
-        return run_secrets_sync(HerokuTask(validation.validated_parameters), on_step=on_step)
+        params = module_params(secrets_sync, self.heroku, self.aws, apps=APPS, secrets=SECRETS)
+        return run_secrets_sync(HerokuTask(params), on_step=on_step)
 
 
 @pytest.fixture

@@ -48,6 +48,30 @@ FAULT_MODES = ("refuse", "apply_then_fail", "apply_then_drop", "apply_then_hang"
 CREDENTIAL = re.compile(r"Credential=([^/,]+)/")
 
 
+def module_params(module, heroku, gate, **options):
+    """A module's parameters as AnsibleModule would validate them, pointed at the emulator and
+    the gate as the admin: for running a module's ``run`` (or its protocol) in-process."""
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+    from ansible_collections.herokuops.platform.plugins.module_utils._module import (
+        full_argument_spec,
+    )
+
+    from tests.support.emulator import API_KEY
+
+    arguments = {
+        "api_key": API_KEY,
+        "api_url": heroku.url,
+        "endpoint_url": gate.url,
+        "access_key": ADMIN_KEY,
+        "secret_key": ADMIN_KEY,
+        "region": REGION,
+        **options,
+    }
+    validation = ArgumentSpecValidator(full_argument_spec(module.ARGUMENT_SPEC)).validate(arguments)
+    assert not validation.error_messages, validation.error_messages
+    return validation.validated_parameters
+
+
 def iam_backend():
     return iam_backends[ACCOUNT_ID]["aws"]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.herokuops.platform.plugins.module_utils._delivery import run_steps
 from ansible_collections.herokuops.platform.plugins.module_utils._key_rotation import (
     DEACTIVATED_TAG,
@@ -14,12 +13,10 @@ from ansible_collections.herokuops.platform.plugins.module_utils._key_rotation i
 from ansible_collections.herokuops.platform.plugins.module_utils._module import (
     HerokuTask,
     execute,
-    full_argument_spec,
 )
 from ansible_collections.herokuops.platform.plugins.modules import aws_access_key_rotation
 
-from tests.support.aws import ADMIN_KEY, access_key
-from tests.support.emulator import API_KEY
+from tests.support.aws import access_key, module_params
 
 USER = "storage-user"
 ACCESS_VAR = "AWS_ACCESS_KEY_ID"
@@ -52,25 +49,16 @@ class Fleet:
 
     # -- running the module ----------------------------------------------------------------
     def params(self, **options):
-        arguments = {
-            "api_key": API_KEY,
-            "api_url": self.heroku.url,
-            "endpoint_url": self.aws.url,
-            "access_key": ADMIN_KEY,
-            "secret_key": ADMIN_KEY,
-            "region": "us-east-1",
+        defaults = {
             "iam_user": self.user,
             "apps": self.apps,
             "sts_timeout": 5,
             "health_timeout": 3,
             "release_timeout": 10,
-            **options,
         }
-        validation = ArgumentSpecValidator(
-            full_argument_spec(aws_access_key_rotation.ARGUMENT_SPEC)
-        ).validate(arguments)
-        assert not validation.error_messages, validation.error_messages
-        return validation.validated_parameters
+        return module_params(
+            aws_access_key_rotation, self.heroku, self.aws, **{**defaults, **options}
+        )
 
     def module(self, check_mode=False, **options):
         """The module's whole run, in this process; returns its result."""

@@ -336,7 +336,11 @@ def test_a_verified_pending_value_becomes_current_then_loses_pending():
 def test_a_failed_verification_records_the_rollback_and_nothing_else(monkeypatch):
     recorder = Recorder()
     made = rotation(recorder)
-    monkeypatch.setattr(made, "_verification_problem", lambda: "app b: http://h answered 500")
+    monkeypatch.setattr(
+        _generated_secret,
+        "verification_problem",
+        lambda heroku, settings, sleep: "app b: http://h answered 500",
+    )
     everyone = state(pending="v-new", holding={"a": "v-new", "b": "v-new"})
     made.next_step(everyone).apply()
     assert [(c[1], c[2]) for c in recorder.writes()] == [

@@ -3,7 +3,10 @@
 import datetime
 
 import pytest
-from ansible_collections.herokuops.platform.plugins.module_utils._delivery import InputError
+from ansible_collections.herokuops.platform.plugins.module_utils._delivery import (
+    InputError,
+    summary_phase,
+)
 from ansible_collections.herokuops.platform.plugins.module_utils._key_rotation import (
     DEACTIVATED_TAG,
     PHASE_ORDER,
@@ -15,7 +18,6 @@ from ansible_collections.herokuops.platform.plugins.module_utils._key_rotation i
     State,
     key_report,
     settings_from,
-    summary_phase,
 )
 
 NOW = datetime.datetime(2026, 11, 23, 12, 0, tzinfo=datetime.UTC)
