@@ -32,8 +32,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import boto3
 import requests
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible_collections.herokuops.platform.plugins.module_utils._module import full_argument_spec
 from moto.iam.models import iam_backends
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+from tests.support.emulator import API_KEY
 
 ACCOUNT_ID = "123456789012"  # moto's default account
 REGION = "us-east-1"
@@ -51,12 +55,6 @@ CREDENTIAL = re.compile(r"Credential=([^/,]+)/")
 def module_params(module, heroku, gate, **options):
     """A module's parameters as AnsibleModule would validate them, pointed at the emulator and
     the gate as the admin: for running a module's ``run`` (or its protocol) in-process."""
-    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-    from ansible_collections.herokuops.platform.plugins.module_utils._module import (
-        full_argument_spec,
-    )
-
-    from tests.support.emulator import API_KEY
 
     arguments = {
         "api_key": API_KEY,
