@@ -40,6 +40,21 @@ PRELOADED = (
     "ansible_collections.herokuops.platform.plugins.modules.aws_access_key_rotation",
     "ansible_collections.herokuops.platform.plugins.modules.generated_secret_rotation",
     "ansible_collections.herokuops.platform.plugins.modules.secrets_sync",
+    "ansible_collections.herokuops.platform.plugins.modules.domain",
+    "ansible_collections.herokuops.platform.plugins.modules.sni_endpoint",
+    "ansible_collections.herokuops.platform.plugins.modules.log_drain",
+    "ansible_collections.herokuops.platform.plugins.modules.app_feature",
+    "ansible_collections.herokuops.platform.plugins.modules.collaborator",
+    "ansible_collections.herokuops.platform.plugins.modules.team_member",
+    "ansible_collections.herokuops.platform.plugins.modules.webhook",
+    "ansible_collections.herokuops.platform.plugins.modules.pipeline",
+    "ansible_collections.herokuops.platform.plugins.modules.pipeline_coupling",
+    "ansible_collections.herokuops.platform.plugins.modules.review_app_config",
+    "ansible_collections.herokuops.platform.plugins.modules.pipeline_config_vars",
+    "ansible_collections.herokuops.platform.plugins.modules.pipeline_promotion",
+    "ansible_collections.herokuops.platform.plugins.modules.release",
+    "ansible_collections.herokuops.platform.plugins.modules.build",
+    "ansible_collections.herokuops.platform.plugins.modules.dyno",
 )
 
 
