@@ -5,7 +5,8 @@
 ``converge_app`` works in two phases so bad input never leaves a half-made app: first it
 reads what exists and plans every part without writing (which validates everything, nested
 parts included); then, only if something differs and not in check mode, it writes the parts
-in the order Heroku needs: app, buildpacks, add-ons, config vars, formation.
+in the order Heroku needs: app, collaborators, webhooks, features, buildpacks, add-ons, config
+vars, formation, domains, log drains.
 """
 
 from __future__ import annotations
@@ -17,13 +18,21 @@ from ansible_collections.herokuops.platform.plugins.module_utils._addons import 
     DEFAULT_WAIT_TIMEOUT,
     Addons,
 )
+from ansible_collections.herokuops.platform.plugins.module_utils._app_features import (
+    AppFeaturesPart,
+)
 from ansible_collections.herokuops.platform.plugins.module_utils._buildpacks import Buildpacks
 from ansible_collections.herokuops.platform.plugins.module_utils._client import (
     HerokuApiError,
     api_path,
 )
+from ansible_collections.herokuops.platform.plugins.module_utils._collaborators import (
+    CollaboratorsPart,
+)
 from ansible_collections.herokuops.platform.plugins.module_utils._config_vars import ConfigVars
+from ansible_collections.herokuops.platform.plugins.module_utils._domains import DomainsPart
 from ansible_collections.herokuops.platform.plugins.module_utils._formation import Formation
+from ansible_collections.herokuops.platform.plugins.module_utils._log_drains import LogDrainsPart
 from ansible_collections.herokuops.platform.plugins.module_utils._reconciler import (
     Plan,
     Reconciler,
@@ -32,6 +41,7 @@ from ansible_collections.herokuops.platform.plugins.module_utils._reconciler imp
     reconciler_for,
     register,
 )
+from ansible_collections.herokuops.platform.plugins.module_utils._webhooks import WebhooksPart
 
 # Heroku's schema for app names.
 APP_NAME = re.compile(r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")
@@ -41,9 +51,30 @@ REGIONS = ("us", "eu")
 STACK_NAME = re.compile(r"^(heroku-\d+|container)$")
 TEAM_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 SETTINGS = ("name", "region", "stack", "build_stack", "team", "maintenance", "acm")
-# The parts of an app, in the order Heroku needs them written (add-ons before config vars, so
-# add-on-owned vars exist; formation last), and what each reconciler is given from the spec.
+
+
+# The parts of an app, in the order Heroku needs them written, and what each reconciler is given
+# from the spec. Who may see the app and where its events go come first, so they see what
+# follows; add-ons before config vars, so add-on-owned vars exist; formation after the code's
+# settings; domains and drains last, as they only route traffic and logs.
+def listed_part(part, **extra):
+    """Options of a part declared as a list (domains, drains, collaborators, webhooks)."""
+    return lambda spec: {
+        "items": spec[part],
+        "purge": bool(spec.get(f"{part}_exclusive")),
+        "field_prefix": part,
+        **extra,
+    }
+
+
 PARTS = {
+    # Permissions need a team app: a new app's team comes from the spec, not from a read.
+    CollaboratorsPart.kind: lambda spec: {
+        **listed_part("collaborators")(spec),
+        "team": spec.get("team"),
+    },
+    WebhooksPart.kind: listed_part("webhooks", update_secrets="on_create"),
+    AppFeaturesPart.kind: lambda spec: {"items": spec["features"], "field_prefix": "features"},
     Buildpacks.kind: lambda spec: spec["buildpacks"],
     Addons.kind: lambda spec: {
         "addons": spec["addons"],
@@ -58,6 +89,12 @@ PARTS = {
     },
     # A new app is declared whole before its first deploy: its formation waits for one.
     Formation.kind: lambda spec: {"formation": spec["formation"], "defer_until_deployed": True},
+    DomainsPart.kind: listed_part("domains"),
+    LogDrainsPart.kind: lambda spec: {
+        **listed_part("log_drains")(spec),
+        "items": spec.get("log_drains") or [],
+        "sensitive_items": spec.get("sensitive_log_drains") or [],
+    },
 }
 
 
@@ -243,6 +280,8 @@ def apply_app(client, plan):
 def is_managed(spec, part):
     if part == "config_vars":
         return any(spec.get(key) is not None for key in ("config_vars", "sensitive_config_vars"))
+    if part == "log_drains":
+        return any(spec.get(key) is not None for key in ("log_drains", "sensitive_log_drains"))
     return spec.get(part) is not None
 
 

@@ -9,15 +9,18 @@ module: app
 short_description: Converge a whole Heroku app in one task
 version_added: 0.1.0
 description:
-  - Creates, updates or deletes a Heroku app, and optionally converges its buildpacks, add-ons,
-    config vars and formation in the same task.
-  - Only the parts given are managed. They are written in the order Heroku needs them, app,
-    buildpacks, add-ons, config vars, formation, and only where they differ.
+  - Creates, updates or deletes a Heroku app, and optionally converges its collaborators,
+    webhooks, features, buildpacks, add-ons, config vars, formation, domains and log drains in
+    the same task.
+  - Only the parts given are managed. They are written in that order, the order Heroku needs
+    them, and only where they differ.
   - Every option, nested parts included, is checked before the first request that writes, so
     bad input never leaves a half-made app.
   - Uses the same reconcilers as M(herokuops.platform.buildpacks),
-    M(herokuops.platform.addon), M(herokuops.platform.config_vars) and
-    M(herokuops.platform.formation).
+    M(herokuops.platform.addon), M(herokuops.platform.config_vars),
+    M(herokuops.platform.formation), M(herokuops.platform.domain),
+    M(herokuops.platform.log_drain), M(herokuops.platform.app_feature),
+    M(herokuops.platform.collaborator) and M(herokuops.platform.webhook).
 author:
   - herokuops maintainers (@herokuops)
 extends_documentation_fragment:
@@ -114,6 +117,90 @@ options:
         left for the first converge after a deploy, with a warning; a new app can be
         declared whole before its code is pushed.
     type: dict
+  domains:
+    description:
+      - Custom domains, each a hostname or a mapping with C(hostname) and C(sni_endpoint), as in
+        M(herokuops.platform.domain). The result gives each domain's DNS target.
+      - Undeclared custom domains are left alone unless O(domains_exclusive) is set.
+    type: list
+    elements: raw
+  domains_exclusive:
+    description:
+      - Remove custom domains that O(domains) does not list (never the app's herokuapp.com one).
+    type: bool
+    default: false
+  log_drains:
+    description:
+      - Log drain URLs without a secret in them, as O(herokuops.platform.log_drain#module:url),
+        shown as written.
+      - Drains are managed when this or O(sensitive_log_drains) is given. Undeclared drains
+        are left alone unless O(log_drains_exclusive) is set.
+    type: list
+    elements: str
+  sensitive_log_drains:
+    description:
+      - Log drain URLs that carry a token, as
+        O(herokuops.platform.log_drain#module:sensitive_url), never logged; the result and the
+        diff show them with the token masked.
+    type: list
+    elements: str
+  log_drains_exclusive:
+    description:
+      - Remove log drains that neither O(log_drains) nor O(sensitive_log_drains) lists (never
+        the drains of add-ons).
+    type: bool
+    default: false
+  features:
+    description:
+      - App features (C(heroku labs)) to their wanted state, for example
+        C(runtime-dyno-metadata) to V(true), as in M(herokuops.platform.app_feature).
+      - Features not named are left alone.
+    type: dict
+  collaborators:
+    description:
+      - Collaborators, each an email or a mapping with C(user) and, on team apps,
+        C(permissions), as in M(herokuops.platform.collaborator).
+      - Undeclared collaborators are left alone unless O(collaborators_exclusive) is set.
+    type: list
+    elements: raw
+  collaborators_exclusive:
+    description:
+      - Remove collaborators that O(collaborators) does not list (never the app's owner).
+    type: bool
+    default: false
+  webhooks:
+    description:
+      - App webhooks, identified by URL, as in M(herokuops.platform.webhook). Their secret and
+        authorization are sent when a webhook is created (Heroku never shows them again).
+      - Undeclared webhooks are left alone unless O(webhooks_exclusive) is set.
+    type: list
+    elements: dict
+    suboptions:
+      url:
+        description: URL Heroku delivers the events to.
+        type: str
+        required: true
+      include:
+        description: Entities whose events are delivered, for example C(api:release).
+        type: list
+        elements: str
+        required: true
+      level:
+        description: V(notify) delivers once; V(sync) retries failed deliveries.
+        type: str
+        choices: [notify, sync]
+        default: notify
+      secret:
+        description: Value Heroku signs each delivery with.
+        type: str
+      authorization:
+        description: Value of the C(Authorization) header of each delivery.
+        type: str
+  webhooks_exclusive:
+    description:
+      - Remove webhooks that O(webhooks) does not list.
+    type: bool
+    default: false
 notes:
   - Supports check mode (no request that writes) and diff mode (one diff per changed part).
   - A no-op run reads the app and one list per managed part, and writes nothing.
@@ -206,6 +293,26 @@ ARGUMENT_SPEC = {
     "sensitive_config_vars": {"type": "dict", "no_log": True},
     "config_vars_exclusive": {"type": "bool", "default": False},
     "formation": {"type": "dict"},
+    "domains": {"type": "list", "elements": "raw"},
+    "domains_exclusive": {"type": "bool", "default": False},
+    "log_drains": {"type": "list", "elements": "str"},
+    "sensitive_log_drains": {"type": "list", "elements": "str", "no_log": True},
+    "log_drains_exclusive": {"type": "bool", "default": False},
+    "features": {"type": "dict"},
+    "collaborators": {"type": "list", "elements": "raw"},
+    "collaborators_exclusive": {"type": "bool", "default": False},
+    "webhooks": {
+        "type": "list",
+        "elements": "dict",
+        "options": {
+            "url": {"type": "str", "required": True},
+            "include": {"type": "list", "elements": "str", "required": True},
+            "level": {"type": "str", "choices": ["notify", "sync"], "default": "notify"},
+            "secret": {"type": "str", "no_log": True},
+            "authorization": {"type": "str", "no_log": True},
+        },
+    },
+    "webhooks_exclusive": {"type": "bool", "default": False},
 }
 ARGUMENT_RULES = {}
 
