@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from tests.support.certs import self_signed
 from tests.support.playbook import ROOT
 from tests.support.slugs import deploy_procfile
 
@@ -25,6 +26,8 @@ GENERATED_NAME = re.compile(r"\b(postgresql|redis)(-[a-z]+)+-\d+\b")
 # Credentials Heroku generates for a new database, and the commit a test deploy made up.
 GENERATED_URL = re.compile(r"\b(postgres|redis|rediss)://\S+")
 DEPLOY = re.compile(r"\bDeploy [0-9a-f]{7,40}\b")
+# Heroku names SNI endpoints itself (iguanodon-80860).
+ENDPOINT_NAME = re.compile(r"\b[a-z]+-\d{5}\b")
 ADDRESS = re.compile(r"0x[0-9a-f]+")  # object addresses in connection error messages
 
 
@@ -39,6 +42,14 @@ def fixture(heroku, tmp_path):
     heroku.advance(5)
     deploy_procfile(heroku, "dwh", {"web": "run-web", "worker": "run-worker"}, tmp_path)
     heroku.patch("/apps/dwh/config-vars", {"OLD": "1", "SHARED_TOKEN": "before-rotation"})
+    assert heroku.post("/teams", {"name": "data-team"}).status_code == 201
+    pipeline = heroku.post("/pipelines", {"name": "data", "owner": None})
+    assert pipeline.status_code == 201, pipeline.text
+    coupled = heroku.post(
+        "/pipeline-couplings",
+        {"app": "dwh", "pipeline": pipeline.json()["id"], "stage": "production"},
+    )
+    assert coupled.status_code == 201, coupled.text
 
 
 def scenario(module, args, bad_args):
@@ -99,6 +110,68 @@ SCENARIOS = {
         {"app": "dwh", "formation": {"web": {"quantity": 2, "size": "standard-1x"}}},
         {"app": "dwh", "formation": {"clock": 1}},
     ),
+    "domain": (
+        {"app": "dwh", "hostname": "www.example.com"},
+        {"app": "dwh", "hostname": "not a host"},
+    ),
+    "sni_endpoint": (
+        {
+            "app": "dwh",
+            "certificate_chain": self_signed("www.example.com")[0],
+            "private_key": self_signed("www.example.com")[1],
+        },
+        {"app": "dwh", "certificate_chain": "not a certificate", "private_key": SECRET},
+    ),
+    "log_drain": (
+        {"app": "dwh", "sensitive_url": f"https://drain:{SECRET}@logs.example.com/heroku"},
+        {"app": "dwh", "url": "ftp://logs.example.com"},
+    ),
+    "app_feature": (
+        {"app": "dwh", "name": "runtime-dyno-metadata", "enabled": True},
+        {"app": "dwh", "name": "no-such-feature", "enabled": True},
+    ),
+    "collaborator": (
+        {"app": "dwh", "user": "ops@example.com"},
+        {"app": "dwh", "user": "not-an-email"},
+    ),
+    "team_member": (
+        {"team": "data-team", "email": "analyst@example.com", "role": "viewer"},
+        {"team": "data-team", "email": "not-an-email", "role": "viewer"},
+    ),
+    "webhook": (
+        {
+            "app": "dwh",
+            "url": "https://hooks.example.com/heroku",
+            "include": ["api:release"],
+            "secret": SECRET,
+        },
+        {"app": "dwh", "url": "not a url", "include": ["api:release"]},
+    ),
+    "release": (
+        {"app": "dwh", "rollback_to": "previous"},
+        {"app": "dwh", "rollback_to": "version nine"},
+    ),
+    "pipeline": (
+        {"name": "analytics", "owner": "data-team"},
+        {"name": "analytics", "owner": "no-such-team"},
+    ),
+    "pipeline_coupling": (
+        {"app": "metabase", "pipeline": "data", "stage": "staging"},
+        {"app": "metabase", "pipeline": "no-such-pipeline", "stage": "staging"},
+    ),
+    "pipeline_config_vars": (
+        {
+            "pipeline": "data",
+            "stage": "review",
+            "config_vars": {"REVIEW": "1"},
+            "sensitive_config_vars": {"REVIEW_TOKEN": SECRET},
+        },
+        {"pipeline": "data", "stage": "review", "config_vars": {"BAD-NAME": "1"}},
+    ),
+    "review_app_config": (
+        {"pipeline": "data", "repo": "acme/dwh", "automatic_review_apps": True},
+        {"pipeline": "data", "repo": "not a repo"},
+    ),
     "app_info": (
         {"name": ["dwh", "metabase"], "releases_limit": 2},
         {"name": ["dwh"], "releases_limit": -1},
@@ -117,7 +190,8 @@ def normalized(value):
         value = ADDRESS.sub("<address>", value)
         value = GENERATED_URL.sub(r"\1://<generated>", value)
         value = DEPLOY.sub("Deploy <commit>", value)
-        return GENERATED_NAME.sub(r"\1-<generated>", value)
+        value = GENERATED_NAME.sub(r"\1-<generated>", value)
+        return ENDPOINT_NAME.sub("<endpoint>", value)
     return value
 
 
