@@ -232,6 +232,25 @@ EXAMPLES = r"""
       web: 1
       worker: {quantity: 1, size: basic}
 
+- name: The production app's routing, logs and access (runbook 003)
+  herokuops.platform.app:
+    name: darnitsa-cashbot
+    acm: true
+    domains:
+      - www.darnitsa.example
+      - api.darnitsa.example
+    sensitive_log_drains:
+      - "syslog+tls://logs.papertrailapp.com:{{ vault_papertrail_port }}"
+    features:
+      runtime-dyno-metadata: true
+    collaborators:
+      - ops@darnitsa.example
+    webhooks:
+      - url: https://hooks.darnitsa.example/heroku
+        include: [api:release, api:build]
+        level: sync
+        secret: "{{ vault_webhook_secret }}"
+
 - name: Turn on maintenance mode only
   herokuops.platform.app:
     name: darnitsa-cashbot
