@@ -20,7 +20,7 @@ only what is still missing is written, within the client's retry budget.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ansible_collections.herokuops.platform.plugins.module_utils._client import HerokuApiError
@@ -48,6 +48,12 @@ class Outcome:
     after: Any = None
     result: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
+
+    def narrowed(self, pick):
+        """This outcome with its diff views cut down to ``pick(view)`` (one entry of a list
+        reconciler's views, for a module that manages one entry)."""
+        before = pick(self.before or {}) or {}
+        return replace(self, before=before, after=pick(self.after or {}) or {})
 
     def diff(self, header=None):
         diff = {"before": self.before, "after": self.after}

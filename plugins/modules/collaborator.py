@@ -101,8 +101,6 @@ collaborator:
       sample: [view, deploy, operate]
 """
 
-import dataclasses
-
 from ansible_collections.herokuops.platform.plugins.module_utils._collaborators import (
     CollaboratorsPart,
 )
@@ -132,11 +130,7 @@ def run(task):
     user = params["user"].strip().lower()
     found = [v for v in outcome.result["collaborators"] if v["user"].lower() == user]
     # The diff shows this one collaborator, not the app's whole list.
-    outcome = dataclasses.replace(
-        outcome,
-        before=(outcome.before or {}).get(user) or {},
-        after=(outcome.after or {}).get(user) or {},
-    )
+    outcome = outcome.narrowed(lambda view: view.get(user))
     return task.result_from(
         outcome, f"collaborator {user} of {app}", collaborator=found[0] if found else None
     )

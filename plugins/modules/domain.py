@@ -143,6 +143,14 @@ def run(task):
     desired = reconciler_for(DomainsPart.kind).normalize(raw, app)
     hostname = next(iter(desired.present), None) or desired.absent[0]
     outcome = converge(task.client, DomainsPart.kind, app, desired, check_mode=task.check_mode)
+    # The diff shows this one domain, not the app's whole list.
+    outcome = outcome.narrowed(
+        lambda view: (
+            {"hostname": hostname, **view["domains"][hostname]}
+            if hostname in view.get("domains", {})
+            else None
+        )
+    )
     views = {view["hostname"]: view for view in outcome.result["domains"]}
     view = views.get(hostname) or dict(GONE, hostname=hostname, sni_endpoint=None)
     fields = {key: value for key, value in view.items() if key != "sni_endpoint_id"}

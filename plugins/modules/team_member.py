@@ -87,8 +87,6 @@ member:
       sample: true
 """
 
-import dataclasses
-
 from ansible_collections.herokuops.platform.plugins.module_utils._module import run_module
 from ansible_collections.herokuops.platform.plugins.module_utils._reconciler import converge
 from ansible_collections.herokuops.platform.plugins.module_utils._team_members import (
@@ -113,11 +111,7 @@ def run(task):
     email = params["email"].strip().lower()
     found = [v for v in outcome.result["members"] if v["email"].lower() == email]
     # The diff shows this one membership, not the whole team.
-    outcome = dataclasses.replace(
-        outcome,
-        before=(outcome.before or {}).get(email) or {},
-        after=(outcome.after or {}).get(email) or {},
-    )
+    outcome = outcome.narrowed(lambda view: view.get(email))
     return task.result_from(
         outcome, f"member {email} of team {team}", member=found[0] if found else None
     )

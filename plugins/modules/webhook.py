@@ -142,8 +142,6 @@ webhook:
       sample: sync
 """
 
-import dataclasses
-
 from ansible_collections.herokuops.platform.plugins.module_utils._module import run_module
 from ansible_collections.herokuops.platform.plugins.module_utils._reconciler import converge
 from ansible_collections.herokuops.platform.plugins.module_utils._webhooks import (
@@ -180,11 +178,7 @@ def run(task):
     outcome = converge(task.client, WebhooksPart.kind, app, raw, check_mode=task.check_mode)
     found = [view for view in outcome.result["webhooks"] if view["url"] == url]
     # The diff shows this one webhook, not the app's whole list.
-    outcome = dataclasses.replace(
-        outcome,
-        before=(outcome.before or {}).get(url) or {},
-        after=(outcome.after or {}).get(url) or {},
-    )
+    outcome = outcome.narrowed(lambda view: view.get(url))
     return task.result_from(outcome, f"webhook {url} of {app}", webhook=found[0] if found else None)
 
 

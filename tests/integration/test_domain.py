@@ -54,22 +54,22 @@ def test_check_mode_writes_nothing(heroku, playbook, app):
     result = run.result("domain")
     assert result["changed"] is True
     assert result["cname"] is None  # Heroku's to choose once added
-    assert result["diff"]["after"] == {"domains": {"www.example.com": {"sni_endpoint": None}}}
+    assert result["diff"]["before"] == {}
+    assert result["diff"]["after"] == {"hostname": "www.example.com", "sni_endpoint": None}
     assert custom_domains(heroku) == {}
     assert [w["method"] for w in heroku.writes()] == ["POST"]  # only the fixture's app
 
 
-def test_diff_shows_the_domains_before_and_after(heroku, playbook, app):
+def test_diff_shows_only_the_domain_of_the_task(heroku, playbook, app):
     heroku.post("/apps/demo-app/domains", {"hostname": "a.example.com", "sni_endpoint": None})
     run = playbook(task(hostname="b.example.com"), diff=True)
     diff = run.result("domain")["diff"]
-    assert diff["before"] == {"domains": {"a.example.com": {"sni_endpoint": None}}}
-    assert diff["after"] == {
-        "domains": {
-            "a.example.com": {"sni_endpoint": None},
-            "b.example.com": {"sni_endpoint": None},
-        }
-    }
+    assert diff["before"] == {}
+    assert diff["after"] == {"hostname": "b.example.com", "sni_endpoint": None}
+    removed = playbook(task(hostname="a.example.com", state="absent"), diff=True)
+    diff = removed.result("domain")["diff"]
+    assert diff["before"] == {"hostname": "a.example.com", "sni_endpoint": None}
+    assert diff["after"] == {}
 
 
 def test_attaches_and_detaches_an_sni_endpoint(heroku, playbook, app):
