@@ -14,11 +14,52 @@ SCHEMA_ENV = "HEROKU_EMULATOR_SCHEMA"
 SCHEMA_RELATIVE = Path("shared") / "heroku" / "platform-api-schema.json"
 BASE_URI = "urn:heroku-platform-api"
 _PARAM = re.compile(r"\{\([^)]*\)\}")
-# Request fields Heroku accepts although its published schema leaves them out: the official
-# CLI's ps:scale and ps:type send the deprecated `size` in formation batch updates.
-ACCEPTED_UNPUBLISHED = {
-    ("formation", "update"): {"size": "#/definitions/formation/definitions/size"}
-}
+# Where Heroku accepts (or answers) more than its published schema says and the official CLI
+# relies on it, the schema is widened before any validator is built (see accept_unpublished).
+INTEGER_STRING = {"type": ["string"], "pattern": r"^\s*-?[0-9]+\s*$"}
+NULL = {"type": ["null"]}
+
+
+def link_schema(document, definition, title):
+    for link in document["definitions"][definition]["links"]:
+        if link["title"] == title:
+            return link["schema"]
+    raise KeyError(f"{definition} {title}")
+
+
+def either(ref, alternative):
+    return {"anyOf": [{"$ref": ref}, alternative]}
+
+
+def accept_unpublished(document):
+    """Widen the schemas where Heroku takes (or answers) more than it publishes."""
+    formation = document["definitions"]["formation"]["definitions"]
+    quantity = "#/definitions/formation/definitions/quantity"
+    batch_item = formation["update"]["properties"]
+    # ps:scale and ps:type send the deprecated `size` in formation batch updates.
+    batch_item.setdefault("size", {"$ref": "#/definitions/formation/definitions/size"})
+    # ps:scale sends quantities as strings ("web=2" becomes "2"); Heroku takes whole numbers.
+    batch_item["quantity"] = either(quantity, INTEGER_STRING)
+    link_schema(document, "formation", "Update")["properties"]["quantity"] = either(
+        quantity, INTEGER_STRING
+    )
+    # addons:info NAME and addons:wait NAME without --app resolve with "app": null.
+    for definition in ("add-on", "add-on-attachment"):
+        properties = link_schema(document, definition, "Resolution")["properties"]
+        properties["app"] = either("#/definitions/app/definitions/name", NULL)
+    # addons:rename PATCHes the add-on with its new name only.
+    link_schema(document, "add-on", "Update").pop("required", None)
+    # A member added as `viewer` (a role team-member requests accept) is answered as one;
+    # the published response enum of team roles leaves it out.
+    role = document["definitions"]["team"]["definitions"]["role"]
+    role["enum"] = [*role["enum"], "viewer"]
+    # authorizations:create sends no scope unless --scope is given (Heroku grants `global`)
+    # and --expires-in as a string.
+    authorization = link_schema(document, "oauth-authorization", "Create")
+    authorization.pop("required", None)
+    authorization["properties"]["expires_in"] = either(
+        "#/definitions/oauth-token/definitions/expires_in", INTEGER_STRING
+    )
 
 
 def find_schema_file(explicit=None):
@@ -75,10 +116,7 @@ class Schema:
     def __init__(self, path):
         self.path = Path(path)
         self.document = json.loads(self.path.read_text())
-        for (name, part), fields in ACCEPTED_UNPUBLISHED.items():
-            properties = self.document["definitions"][name]["definitions"][part]["properties"]
-            for field, ref in fields.items():
-                properties.setdefault(field, {"$ref": ref})
+        accept_unpublished(self.document)
         resource = Resource.from_contents(self.document, default_specification=DRAFT4)
         self._registry = Registry().with_resource(BASE_URI, resource)
         self.links = []

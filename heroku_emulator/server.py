@@ -38,6 +38,7 @@ FAULT_IDS = {
 # apply_then_hang: applied, then the answer is held for ``hold_seconds`` and dropped; a test
 # kills the client meanwhile, as a crash right after a write looks.
 FAULT_MODES = ("refuse", "apply_then_fail", "apply_then_drop", "apply_then_hang")
+MAX_STREAM_WAIT_SECONDS = 10.0  # longest an output stream waits for its release phase or build
 FREE_LINKS = {("rate-limit", "Info")}  # Heroku does not charge a token to read the limit.
 # Link keys that answered 2xx under strict validation in any emulator of this process: test
 # sessions start several emulators and account for schema coverage across all of them.
@@ -104,6 +105,12 @@ class Emulator:
             (method, re.compile(pattern), handler)
             for method, pattern, handler in resources.EXTRA_ROUTES
         ]
+        self.stream_routes = [
+            (re.compile(pattern), handler) for pattern, handler in resources.STREAM_ROUTES
+        ]
+        # Where this emulator listens (set by make_server): the output-stream URLs it hands out
+        # point here, since nothing of Heroku's own hosts is reachable.
+        self.base_url = "http://127.0.0.1"
 
     def implemented_links(self):
         return [link for link in self.schema.links if link.key in resources.HANDLERS]
@@ -352,6 +359,8 @@ class Handler(BaseHTTPRequestHandler):
             status, result = emulator.control(method, path, body)
             self.send(status, result)
             return
+        if method in ("GET", "HEAD") and self.serve_stream(path, split.query):
+            return
         request_id = str(uuid.uuid4())
         headers = {"Request-Id": request_id}
         status, body, extra = self.handle_api(method, path, split.query, raw)
@@ -382,6 +391,47 @@ class Handler(BaseHTTPRequestHandler):
                 status, body = 304, None
         emulator.log(method, path, status)
         self.send(status, body, headers)
+
+    def serve_stream(self, path, query):
+        """Answer an output stream (release phase, build, log session) as text; True if one
+        matched. Heroku's stream URLs carry their own unguessable ids and need no API key.
+
+        A stream of something still running (a release phase, a build) ends when it does, as
+        Heroku's does: the answer waits for it, up to MAX_STREAM_WAIT_SECONDS."""
+        emulator = self.emulator
+        for pattern, handler in emulator.stream_routes:
+            match = pattern.match(path)
+            if not match:
+                continue
+            query_values = {k: v[-1] for k, v in parse_qs(query).items()}
+            call = Call(emulator, None, list(match.groups()), None, self.headers, query_values)
+            deadline = time.monotonic() + MAX_STREAM_WAIT_SECONDS
+            while True:
+                try:
+                    with emulator.lock:
+                        status, content_type, text, ends_at = handler(call)
+                except ApiError as error:
+                    status, content_type, text = error.status, "text/plain", error.message + "\n"
+                    ends_at = None
+                except Exception as error:  # a bug in the emulator still gets an answer
+                    traceback.print_exc()
+                    status, content_type, text = 500, "text/plain", f"Emulator error: {error!r}\n"
+                    ends_at = None
+                wait = (ends_at - emulator.clock.now()) if ends_at is not None else 0
+                if wait <= 0 or time.monotonic() + wait > deadline:
+                    break
+                time.sleep(wait + 0.01)
+            emulator.log(self.command, path, status)
+            payload = text.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", f"{content_type}; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(payload)
+            return True
+        return False
 
     def handle_api(self, method, path, query, raw):
         emulator = self.emulator
@@ -438,16 +488,15 @@ class Handler(BaseHTTPRequestHandler):
                     result = handler(call)
                     if method != "GET":
                         emulator.store.save()
-                status, result = self.split_result(method, result)
-                return status, result, {}
+                status, result, headers = self.split_result(method, result)
+                return status, result, headers
             link, params, body = self.choose(candidates, body)
             call = Call(emulator, link, params, body, self.headers, query_values)
             with emulator.lock:
                 result = resources.HANDLERS[link.key](call)
                 if method != "GET":
                     emulator.store.save()
-            status, result = self.split_result(method, result)
-            headers = {}
+            status, result, headers = self.split_result(method, result)
             if link.returns_list and isinstance(result, list):
                 result, status, next_range, content_range = page(
                     result, self.headers.get("Range"), default_range_field(link)
@@ -508,9 +557,11 @@ class Handler(BaseHTTPRequestHandler):
 
     @staticmethod
     def split_result(method, result):
+        """A handler returns a body, (status, body) or (status, body, extra headers)."""
         if isinstance(result, tuple):
-            return result
-        return (201 if method == "POST" else 200), result
+            status, body, *headers = result
+            return status, body, dict(headers[0]) if headers else {}
+        return (201 if method == "POST" else 200), result, {}
 
 
 def make_server(settings, host="127.0.0.1", port=0):
@@ -519,4 +570,10 @@ def make_server(settings, host="127.0.0.1", port=0):
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     server.emulator = emulator
+    bound_host, bound_port = server.server_address[:2]
+    if bound_host in ("0.0.0.0", "::", ""):
+        bound_host = "127.0.0.1"  # listening everywhere: loopback reaches it from this host
+    if ":" in bound_host:
+        bound_host = f"[{bound_host}]"
+    emulator.base_url = f"http://{bound_host}:{bound_port}"
     return server

@@ -56,7 +56,12 @@ def test_build_from_loopback_tarball_makes_slug_formation_and_release_phase(
     assert slug["commit"] == "v1.2.0"
 
     formation = formation_by_type(heroku, "demo-app")
-    assert sorted(formation) == ["web", "worker"]  # release runs once per deploy, not as dynos
+    # Heroku lists the release phase's command in the formation, at 0: it never runs as dynos.
+    assert sorted(formation) == ["release", "web", "worker"]
+    assert (formation["release"]["quantity"], formation["release"]["command"]) == (
+        0,
+        RELEASE_PROCFILE["release"],
+    )
     assert (formation["web"]["quantity"], formation["web"]["size"]) == (1, "basic")
     assert (formation["worker"]["quantity"], formation["worker"]["size"]) == (0, "basic")
     assert formation["worker"]["command"] == "celery -A shop worker"

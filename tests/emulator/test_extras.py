@@ -1,6 +1,7 @@
 """Domains, SNI endpoints, log drains, app features, collaborators and app webhooks."""
 
 import datetime
+import hashlib
 
 import pytest
 from cryptography import x509
@@ -332,6 +333,21 @@ def test_webhook_secret_and_authorization_never_returned(heroku, app):
         for secret in ("shh-webhook-secret", "rotated-secret", "hook-token-123"):
             assert secret not in response.text
     assert heroku.get("/apps/demo-app/webhooks").json() == []
+
+
+def test_webhook_without_secret_gets_one_shown_once_in_a_header(heroku, app):
+    body = {"include": ["api:release"], "level": "notify", "url": "https://hooks.example.com"}
+    created = heroku.post("/apps/demo-app/webhooks", body)
+    assert created.status_code == 201, created.text
+    secret = created.headers["Heroku-Webhook-Secret"]
+    assert len(secret) == 64
+    stored = heroku.emulator.store.get("webhooks", created.json()["id"])
+    assert stored["secret_sha256"] == hashlib.sha256(secret.encode()).hexdigest()
+    shown = heroku.get(f"/apps/demo-app/webhooks/{created.json()['id']}")
+    assert "Heroku-Webhook-Secret" not in shown.headers
+    assert secret not in shown.text
+    given = heroku.post("/apps/demo-app/webhooks", {**body, "secret": "mine"})
+    assert "Heroku-Webhook-Secret" not in given.headers
 
 
 @pytest.mark.parametrize(

@@ -1,16 +1,22 @@
-"""Rules shared by several resources: finding apps, config vars and their owners, releases.
+"""Rules shared by several resources: finding apps, config vars and their owners, releases,
+slugs and the formation they set.
 
 Handlers of different resources call these so that, for example, an add-on attachment and a
-config-var PATCH both make releases the same way.
+config-var PATCH both make releases the same way. Each resource's own handlers live in
+resources/<definition>.py, named after the schema definition they serve.
 """
 
 import hashlib
 import random
+import re
 
 from . import catalog
 from .errors import invalid_params, not_found
 
+EPOCH = "2024-01-01T00:00:00Z"  # when catalog entries (stacks, regions, features) were made
+DEVCENTER = "https://devcenter.heroku.com/articles/"
 ACCOUNT_EMAIL = "owner@example.com"
+RELEASE_OUTPUT_PATH = "/release-output/streams/"
 ACCOUNT_ID = catalog.fixed_id("account", ACCOUNT_EMAIL)
 WORDS_A = ("calm", "brave", "shaped", "curved", "silent", "rapid", "quiet", "rugged", "tidy")
 WORDS_B = ("river", "meadow", "harbor", "summit", "forest", "canyon", "island", "valley")
@@ -119,6 +125,8 @@ def release_status(call, release):
         return "failed"
     if call.now() < release.get("pending_until", 0):
         return "pending"
+    if release.get("release_exit"):  # the release command ended with a non-zero status
+        return "failed"
     return "succeeded"
 
 
@@ -174,6 +182,15 @@ def create_release(call, app, description, slug_id=None, release_phase=False, co
     return release
 
 
+def release_output_url(call, release):
+    """Where the release phase's output streams: only a release with a release phase has one.
+
+    Heroku serves it from release-output.heroku.com; the emulator serves it itself."""
+    if not release.get("pending_until"):
+        return None
+    return f"{call.emulator.base_url}{RELEASE_OUTPUT_PATH}{release['id']}"
+
+
 def render_release(call, release):
     app = call.store.get("apps", release["app_id"])
     status = release_status(call, release)
@@ -192,17 +209,20 @@ def render_release(call, release):
         "user": account_ref(),
         "version": release["version"],
         "current": bool(current and current["id"] == release["id"]),
-        "output_stream_url": (
-            f"https://release-output.heroku.com/streams/{release['id']}"
-            if release.get("pending_until")
-            else None
-        ),
+        "output_stream_url": release_output_url(call, release),
         "eligible_for_rollback": status == "succeeded",
     }
 
 
 # -- slugs, formation ------------------------------------------------------------------------
 DEFAULT_DYNO_SIZE = "basic"
+# The Procfile's `release` command runs once per release (the release phase), never as dynos:
+# Heroku lists it in the formation at quantity 0.
+RELEASE_PHASE = "release"
+# `exit 1`, `exit $VAR`, `exit ${VAR}` or `exit ${VAR:-default}`
+EXIT_COMMAND = re.compile(
+    r"^\s*exit\s+(?:\$\{(?P<braced>\w+)(?::-(?P<default>[^}]*))?\}|\$(?P<plain>\w+)|(?P<word>\S+))\s*$"
+)
 
 
 def sync_formation(call, app, process_types):
@@ -210,7 +230,7 @@ def sync_formation(call, app, process_types):
     existing = {f["type"]: f for f in call.store.find("formation", app_id=app["id"])}
     first_deploy = not existing
     now = call.now()
-    wanted = {name: command for name, command in process_types.items() if name != "release"}
+    wanted = dict(process_types)
     for name, command in wanted.items():
         if name in existing:
             existing[name]["command"] = command
@@ -233,19 +253,148 @@ def sync_formation(call, app, process_types):
             call.store.remove("formation", record["id"])
 
 
+def release_phase_exit(command, config):
+    """The exit status of a release command, as far as the emulator runs one: `exit N`, where
+    N is a number or a config var (`$VAR`, `${VAR}`, `${VAR:-default}`), ends with N as a shell
+    would (an empty N with 0, a word with 2); any other command succeeds."""
+    match = EXIT_COMMAND.match(command or "")
+    if not match:
+        return 0
+    name = match.group("braced") or match.group("plain")
+    fallback = match.group("default") or ""  # ${VAR:-default} when VAR is unset or empty
+    value = (config.get(name) or fallback if name else match.group("word")).strip()
+    if not value:
+        return 0
+    return int(value) % 256 if value.isdigit() else 2
+
+
 def deploy_slug(call, app, slug, description, config=None):
     """Release a slug on an app (build, release create, promotion, rollback).
 
     A `release` process in the slug's Procfile keeps the release pending for the configured
-    release-phase time, as Heroku runs it before the new dynos start.
+    release-phase time, as Heroku runs it before the new dynos start; a release command
+    `exit N` (see release_phase_exit) then fails the release.
     """
     process_types = slug.get("process_types") or {}
     sync_formation(call, app, process_types)
-    return create_release(
+    release = create_release(
         call,
         app,
         description,
         slug_id=slug["id"],
-        release_phase="release" in process_types,
+        release_phase=RELEASE_PHASE in process_types,
         config=config,
     )
+    if RELEASE_PHASE in process_types:
+        environment = {**release["addon_config"], **release["config"]}
+        release["release_exit"] = release_phase_exit(process_types[RELEASE_PHASE], environment)
+    return release
+
+
+def new_slug(call, app, process_types, stack, checksum=None, size=None, **described):
+    """A slug record (a build's result, or a client's POST /slugs)."""
+    now = call.now()
+    return call.store.insert(
+        "slugs",
+        {
+            "app_id": app["id"],
+            "process_types": dict(process_types),
+            "checksum": checksum,
+            "size": size,
+            "stack": stack,
+            "commit": described.get("commit"),
+            "commit_description": described.get("commit_description"),
+            "buildpack_provided_description": described.get("buildpack_provided_description"),
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+
+
+# -- records of one app ----------------------------------------------------------------------
+def app_record(call, record_id, table, app, what):
+    """The record of `table` with that id, if it belongs to `app`; else a 404 naming `what`."""
+    record = call.store.get(table, record_id)
+    if record is None or record.get("app_id") != app["id"]:
+        raise not_found(what)
+    return record
+
+
+def stamp(call, record):
+    record["updated_at"] = call.now()
+    return record
+
+
+def digest(secret):
+    """What the emulator keeps of a secret a client sends: Heroku never hands those back."""
+    return hashlib.sha256(secret.encode()).hexdigest() if secret else None
+
+
+# -- add-on attachments: made by add-on Create and attachment Create alike ------------------
+# Heroku names a second data add-on on an app HEROKU_<KIND>_<COLOR>.
+COLORS = (
+    "AMBER", "AQUA", "BLACK", "BLUE", "BRONZE", "BROWN", "CHARCOAL", "COBALT", "COPPER",
+    "CRIMSON", "CYAN", "GOLD", "GRAY", "GREEN", "IVORY", "JADE", "LIME", "MAROON", "MAUVE",
+    "NAVY", "OLIVE", "ONYX", "ORANGE", "PINK", "PUCE", "PURPLE", "RED", "ROSE", "SILVER",
+    "TEAL", "VIOLET", "WHITE", "YELLOW",
+)  # fmt: skip
+
+
+ATTACHMENT_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+ATTACHMENT_NAME_RULE = "must start with a letter and contain only A-Z, 0-9 and _"
+
+
+def attachment_name_free(call, app_id, name, service):
+    """Unused as an attachment name on the app, and its vars clash with no existing var."""
+    if call.store.first("attachments", app_id=app_id, name=name):
+        return False
+    wanted = {name + suffix for suffix in catalog.SERVICES[service]["vars"]}
+    taken = set(plain_config(call, app_id)) | attachment_var_names(call, app_id)
+    return not (wanted & taken)
+
+
+def choose_attachment_name(call, app, service, requested):
+    """The requested name (refused if taken), else the service's default, else a colour name."""
+    if requested:
+        if not ATTACHMENT_NAME.match(requested):
+            raise invalid_params(f"Invalid attachment name {requested}: {ATTACHMENT_NAME_RULE}.")
+        if not attachment_name_free(call, app["id"], requested, service):
+            raise invalid_params(
+                f"Name {requested} is already used by an attachment or config var on "
+                f"{app['name']}. Choose another attachment name."
+            )
+        return requested
+    default = catalog.SERVICES[service]["attachment"]
+    if attachment_name_free(call, app["id"], default, service):
+        return default
+    kind = f"HEROKU_{catalog.SERVICES[service]['prefix'].upper()}"
+    free = [c for c in COLORS if attachment_name_free(call, app["id"], f"{kind}_{c}", service)]
+    if not free:
+        raise invalid_params(f"No free attachment name left for {service} on {app['name']}.")
+    return f"{kind}_{random.choice(free)}"
+
+
+def attach(call, addon, app, name, namespace=None):
+    """Attach an add-on to an app under `name` and release the app, as Heroku does."""
+    now = call.now()
+    attachment = call.store.insert(
+        "attachments",
+        {
+            "app_id": app["id"],
+            "addon_id": addon["id"],
+            "name": name,
+            "namespace": namespace,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    create_release(call, app, f"Attach {name} (@ref:{addon['name']})")
+    return attachment
+
+
+def detach(call, attachment):
+    addon = call.store.get("addons", attachment["addon_id"])
+    call.store.remove("attachments", attachment["id"])
+    app = call.store.get("apps", attachment["app_id"])
+    if app is not None:
+        create_release(call, app, f"Detach {attachment['name']} (@ref:{addon['name']})")

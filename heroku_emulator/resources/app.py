@@ -1,29 +1,12 @@
-"""Apps (create, info, list, update, delete, ACM), config vars and buildpack installations."""
-
-import re
-from urllib.parse import unquote
+"""app: create, info, list, update, delete, and Automated Certificate Management."""
 
 from .. import catalog
-from ..domain import (
-    account_ref,
-    change_config,
-    create_release,
-    find_app,
-    full_config,
-    random_name,
-    web_url,
-)
-from ..errors import invalid_params, not_found
-from . import extra_route, handles
-from .platform import EPOCH, check_account, find_region, find_stack, find_team
-
-REGISTRY_BUILDPACK = re.compile(r"^[a-z0-9][a-z0-9_-]*/[a-z0-9][a-z0-9._-]*$", re.IGNORECASE)
-REGISTRY_URL = "https://buildpack-registry.s3.amazonaws.com/buildpacks/{}.tgz"
-REGISTRY_TARBALL = re.compile(
-    r"^https://buildpack-registry\.s3\.amazonaws\.com/buildpacks/([\w-]+/[\w.-]+)\.tgz$"
-)
-# Heroku's own buildpacks are kept by name; community registry buildpacks resolve to a tarball.
-OFFICIAL_NAMESPACE = "heroku/"
+from ..errors import invalid_params
+from ..shared import account_ref, create_release, find_app, random_name, web_url
+from . import handles
+from .account import check_account
+from .region import find_region
+from .stack import find_stack
 
 
 def render_app(call, app):
@@ -94,19 +77,8 @@ def app_create(call):
     return 201, render_app(call, new_app(call, call.body))
 
 
-@handles("team-app", "Create")
-def team_app_create(call):
-    team = find_team(call, call.body["team"]) if call.body.get("team") else None
-    return 201, render_app(call, new_app(call, call.body, team))
-
-
 @handles("app", "Info")
 def app_info(call):
-    return render_app(call, find_app(call, call.params[0]))
-
-
-@handles("team-app", "Info")
-def team_app_info(call):
     return render_app(call, find_app(call, call.params[0]))
 
 
@@ -119,12 +91,6 @@ def app_list(call):
 def app_list_for_user(call):
     check_account(call.params[0])
     return [render_app(call, app) for app in call.store.all("apps")]
-
-
-@handles("team-app", "List By Team")
-def team_app_list(call):
-    team = find_team(call, call.params[0])
-    return [render_app(call, a) for a in call.store.find("apps", team_id=team["id"])]
 
 
 @handles("app", "Update")
@@ -196,100 +162,3 @@ def acm_refresh(call):
     if not app["acm"]:
         raise invalid_params("ACM is not enabled for this app.")
     return render_app(call, app)
-
-
-# -- config vars -----------------------------------------------------------------------------
-@handles("config-var", "Info for App")
-def config_info(call):
-    app = find_app(call, call.params[0])
-    return full_config(call, app["id"])
-
-
-@handles("config-var", "Info for App Release")
-def config_info_for_release(call):
-    app = find_app(call, call.params[0])
-    identity = call.params[1]
-    for release in call.store.find("releases", app_id=app["id"]):
-        if identity in (release["id"], str(release["version"])):
-            return {**release.get("addon_config", {}), **release["config"]}
-    raise not_found("release")
-
-
-@handles("config-var", "Update")
-def config_update(call):
-    app = find_app(call, call.params[0])
-    return change_config(call, app, call.body)
-
-
-# -- buildpacks ------------------------------------------------------------------------------
-def resolve_buildpack(value, index):
-    """(url, name) as Heroku stores a buildpack given by registry name, URL or URN."""
-    value = (value or "").strip()
-    tarball = REGISTRY_TARBALL.match(value)
-    if tarball:
-        # The CLI sends the registry's tarball URL; Heroku still names the registry buildpack.
-        value = tarball.group(1)
-    elif value.startswith(("https://", "http://")):
-        return value, value
-    if value.startswith("urn:buildpack:"):
-        name = value[len("urn:buildpack:") :]
-        return REGISTRY_URL.format(name), name
-    if REGISTRY_BUILDPACK.match(value):
-        if value.startswith(OFFICIAL_NAMESPACE):
-            return value, value
-        return REGISTRY_URL.format(value), value
-    raise invalid_params(
-        f"Invalid updates.{index}.buildpack: {value!r} is neither a buildpack registry name "
-        "(namespace/name) nor a URL."
-    )
-
-
-def render_buildpacks(call, app):
-    return [
-        {"buildpack": {"url": url, "name": name}, "ordinal": ordinal}
-        for ordinal, (url, name) in enumerate(call.store.table("buildpacks").get(app["id"], []))
-    ]
-
-
-@handles("buildpack-installation", "List")
-def buildpack_list(call):
-    return render_buildpacks(call, find_app(call, call.params[0]))
-
-
-@handles("buildpack-installation", "Update")
-def buildpack_update(call):
-    app = find_app(call, call.params[0])
-    installed = [
-        resolve_buildpack(update.get("buildpack"), index)
-        for index, update in enumerate(call.body.get("updates", []))
-    ]
-    call.store.table("buildpacks")[app["id"]] = [list(pair) for pair in installed]
-    app["updated_at"] = call.now()
-    return render_buildpacks(call, app)
-
-
-# -- buildpack registry ------------------------------------------------------------------------
-# Not the Platform API: Heroku's buildpack registry (buildpack-registry.heroku.com), which the
-# CLI asks to turn `namespace/name` into a tarball URL before it PUTs buildpack installations.
-# The published schema lacks it; clients reach it here through HEROKU_BUILDPACK_REGISTRY_URL.
-# Reads there are anonymous, so this route is too.
-@extra_route("GET", r"^/buildpacks/([^/]+)/?$")
-def buildpack_registry_info(call):
-    name = unquote(call.params[0])
-    if not REGISTRY_BUILDPACK.match(name):
-        raise not_found("buildpack")
-    namespace, _, short_name = name.partition("/")
-    return {
-        "id": catalog.fixed_id("registry-buildpack", name),
-        "namespace": namespace,
-        "name": short_name,
-        "blob_url": REGISTRY_URL.format(name),
-        "description": f"{name} buildpack",
-        "category": "languages" if name.startswith(OFFICIAL_NAMESPACE) else "tools",
-        "two_factor_authentication": False,
-        "created_at": EPOCH,
-        "updated_at": EPOCH,
-    }
-
-
-buildpack_registry_info.anonymous = True
