@@ -6,6 +6,7 @@ import signal
 import sys
 import threading
 
+from . import rendezvous
 from .server import Settings, make_server
 
 STRICT_ENV = "HEROKU_EMULATOR_STRICT"
@@ -52,12 +53,19 @@ def main(argv=None):
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    # Attached one-off dynos (heroku run) read their output from this TLS server.
+    meeting = rendezvous.server_for(server.emulator, args.host)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     print(f"listening on http://{host}:{port}", flush=True)
+    print(
+        f"rendezvous on {meeting.host}:{meeting.port}, CA certificate {meeting.ca_file}",
+        flush=True,
+    )
     stop.wait()
     server.shutdown()
     server.server_close()
+    meeting.stop()
     return 0
 
 

@@ -4,12 +4,23 @@
 
 These are actions, not state: each run does them again (changed), and check mode sends no
 request at all. Everything is checked before the one request that writes.
+
+An attached one-off (``heroku run --exit-code``): the dyno is created with ``attach: true``
+and its command followed by an echo of ``$?`` behind a marker; Heroku answers an
+``attach_url`` (``rendezvous://host:port/<secret>``). The client connects there over TLS,
+writes the secret and a line end, and reads the dyno's output until the connection closes;
+the marker line carries the command's exit status.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+import socket
+import ssl
+import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from ansible_collections.herokuops.platform.plugins.module_utils._client import api_path
 from ansible_collections.herokuops.platform.plugins.module_utils._output import wait_until
@@ -21,6 +32,17 @@ SIZE_FORMAT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 MAX_TIME_TO_LIVE = 86400
 ALL = "all"
 ENDED_STATES = ("crashed", "down")
+
+# The Heroku CLI's `run --exit-code` suffix and marker (packages/cli/src/lib/run/dyno.ts of
+# github.com/heroku/cli). U+FFFF never occurs in text, so the marker cannot be mistaken.
+EXIT_STATUS_ECHO = ' ; echo "\uffff heroku-command-exit-status: $?"'
+# Unanchored at the start: a last output line without a line end gets the marker appended.
+EXIT_STATUS_MARKER = re.compile("\uffff heroku-command-exit-status: (\\d+)[ \t]*(\n|$)")
+RENDEZVOUS_GREETING = b"rendezvous"  # the line Heroku's rendezvous says first; not output
+END_OF_INPUT = b"\x04"  # the command gets no input: Ctrl-D, as the CLI sends without a TTY
+MAX_OUTPUT_BYTES = 1024 * 1024  # the output's tail kept and returned
+CONNECT_SECONDS = 30
+READ_CHUNK = 65536
 
 
 class DynoError(ValueError):
@@ -148,8 +170,31 @@ def apply_action(client, app, plan):
     client.request(method, path)
 
 
-def create_body(one_off):
-    body = {"command": one_off.command, "attach": False}
+class AttachError(Exception):
+    """The attached run could not be followed to its end; ``output`` is what came so far."""
+
+    def __init__(self, message, output=""):
+        super().__init__(message)
+        self.output = output
+
+
+@dataclass
+class AttachedRun:
+    output: str
+    exit_status: int | None  # None: the output ended without the marker
+    truncated: bool = False
+
+
+def attached_command(command):
+    """The command as sent: its exit status echoed behind the marker when it ends."""
+    return command + EXIT_STATUS_ECHO
+
+
+def create_body(one_off, attach=False):
+    body = {"command": one_off.command, "attach": attach}
+    if attach:
+        body["command"] = attached_command(one_off.command)
+        body["force_no_tty"] = True  # plain output: no terminal line ends or prompts
     if one_off.env:
         body["env"] = dict(one_off.env)
     if one_off.size:
@@ -157,6 +202,13 @@ def create_body(one_off):
     if one_off.time_to_live is not None:
         body["time_to_live"] = one_off.time_to_live
     return body
+
+
+def own_command(command):
+    """The user's command, without the exit-status echo this module appends."""
+    if isinstance(command, str) and command.endswith(EXIT_STATUS_ECHO):
+        return command[: -len(EXIT_STATUS_ECHO)]
+    return command
 
 
 def dyno_summary(dyno):
@@ -168,7 +220,7 @@ def dyno_summary(dyno):
         "type": dyno.get("type"),
         "state": dyno.get("state"),
         "size": dyno.get("size"),
-        "command": dyno.get("command"),
+        "command": own_command(dyno.get("command")),
         "release_version": (dyno.get("release") or {}).get("version"),
     }
 
@@ -182,3 +234,143 @@ def wait_for_one_off(client, app, dyno, timeout):
         timeout=timeout,
         what=f"one-off dyno {dyno.get('name')} of app {app}",
     )
+
+
+# -- attached runs -----------------------------------------------------------------------------
+
+
+def rendezvous_address(attach_url):
+    """(host, port, secret) of an attach_url; errors never show the secret."""
+    parts = urlsplit(attach_url or "")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme != "rendezvous" or not parts.hostname or not port:
+        shown = f"{parts.scheme}://{parts.hostname}:{port}" if parts.scheme else "none"
+        raise AttachError(
+            f"attach: Heroku answered an attach_url this module cannot use ({shown})."
+        )
+    secret = parts.path[1:] + (f"?{parts.query}" if parts.query else "")
+    return parts.hostname, port, secret
+
+
+def split_exit_status(text):
+    """(output without the marker, exit status or None): the last marker counts."""
+    markers = list(EXIT_STATUS_MARKER.finditer(text))
+    if not markers:
+        return text, None
+    last = markers[-1]
+    return text[: last.start()] + text[last.end() :], int(last.group(1))
+
+
+class _OutputTail:
+    """The last MAX_OUTPUT_BYTES of the dyno's output, without Heroku's greeting line."""
+
+    def __init__(self, limit=MAX_OUTPUT_BYTES):
+        self.limit = limit
+        self.head = b""  # until the first line end: it may be the greeting
+        self.first_line_done = False
+        self.data = bytearray()
+        self.truncated = False
+
+    def add(self, chunk):
+        """Take a chunk; True once the first line has ended (the dyno is running)."""
+        if not self.first_line_done:
+            self.head += chunk
+            line, newline, rest = self.head.partition(b"\n")
+            if not newline and len(self.head) <= 2 * len(RENDEZVOUS_GREETING):
+                return False
+            self.first_line_done = True
+            greeting = newline and line.rstrip(b"\r") == RENDEZVOUS_GREETING
+            chunk = rest if greeting else self.head
+            self.head = b""
+        self.data += chunk
+        if len(self.data) > 2 * self.limit:
+            self._trim()
+        return True
+
+    def _trim(self):
+        if len(self.data) > self.limit:
+            del self.data[: len(self.data) - self.limit]
+            self.truncated = True
+
+    def text(self):
+        self.data += self.head
+        self.head = b""
+        self._trim()
+        return bytes(self.data).decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def attach(attach_url, timeout, context=None, clock=time.monotonic):
+    """Follow an attached dyno's output to its end; an AttachedRun.
+
+    TLS is verified with Python's default context (system CAs, or SSL_CERT_FILE), the host
+    name checked. Nothing here retries: the dyno runs once, whatever happens to this side.
+    """
+    host, port, secret = rendezvous_address(attach_url)
+    where = f"Heroku's rendezvous host {host}:{port}"
+    deadline = clock() + timeout
+    tail = _OutputTail()
+
+    def remaining():
+        left = deadline - clock()
+        if left <= 0:
+            partial = split_exit_status(tail.text())[0]
+            raise AttachError(
+                f"wait_timeout: the attached command had not ended after {timeout} seconds; "
+                "this side disconnected (Heroku stops an attached dyno once its client "
+                "is gone).",
+                output=partial,
+            )
+        return left
+
+    try:
+        raw = socket.create_connection((host, port), timeout=min(CONNECT_SECONDS, remaining()))
+    except OSError as error:
+        raise AttachError(f"attach: cannot connect to {where}: {error}") from None
+    try:
+        context = context or ssl.create_default_context()
+        try:
+            tls = context.wrap_socket(raw, server_hostname=host)
+        except ssl.SSLCertVerificationError as error:
+            raise AttachError(
+                f"attach: the TLS certificate of {where} is not trusted "
+                f"({error.verify_message}); the dyno was started but its output cannot be "
+                "read. Trust its CA (SSL_CERT_FILE) or run without attach."
+            ) from None
+        except (ssl.SSLError, OSError) as error:
+            raise AttachError(f"attach: TLS with {where} failed: {error}") from None
+        with tls:
+            try:
+                tls.settimeout(remaining())
+                tls.sendall(secret.encode() + b"\r\n")
+                input_ended = False
+                while True:
+                    tls.settimeout(remaining())
+                    try:
+                        chunk = tls.recv(READ_CHUNK)
+                    except TimeoutError:
+                        continue  # remaining() raises once the deadline has passed
+                    if not chunk:
+                        break
+                    if tail.add(chunk) and not input_ended:
+                        input_ended = True
+                        # A dyno that has ended already takes no input; its output is still
+                        # to read.
+                        with contextlib.suppress(OSError):
+                            tls.sendall(END_OF_INPUT)
+            except (ssl.SSLError, OSError) as error:
+                partial, exit_status = split_exit_status(tail.text())
+                if exit_status is not None:
+                    # The exit status is the last thing a run prints: a connection reset
+                    # after it loses nothing.
+                    return AttachedRun(partial, exit_status, tail.truncated)
+                raise AttachError(
+                    f"attach: the connection to {where} was lost before the command ended: {error}",
+                    output=partial,
+                ) from None
+    finally:
+        raw.close()
+    output, exit_status = split_exit_status(tail.text())
+    return AttachedRun(output=output, exit_status=exit_status, truncated=tail.truncated)

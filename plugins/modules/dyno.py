@@ -9,8 +9,11 @@ module: dyno
 short_description: Run a one-off command on a Heroku app, or restart or stop its dynos
 version_added: 0.2.0
 description:
-  - With O(command), starts a detached one-off dyno that runs it, like C(heroku run:detached),
-    and with O(wait) waits until that dyno has ended.
+  - With O(command) and O(attach=true), runs the command on a one-off dyno attached, like
+    C(heroku run --exit-code). The task returns the command's output and exit status, and
+    fails when the exit status is not 0 (unless O(fail_on_exit_status=false)).
+  - With O(command) alone, starts a detached one-off dyno that runs it, like
+    C(heroku run:detached), and with O(wait) waits until that dyno has ended.
   - With O(restart), restarts all dynos, the dynos of one process type, or one dyno, like
     C(heroku ps:restart).
   - With O(stop), stops the dynos of one process type or one dyno, like C(heroku ps:stop).
@@ -50,16 +53,41 @@ options:
     description:
       - Seconds after which Heroku stops the one-off dyno (at most 86400).
     type: int
+  attach:
+    description:
+      - Run O(command) attached and return its RV(output) and RV(exit_status), as
+        C(heroku run --exit-code) does. The task waits until the command has ended (at most
+        O(wait_timeout) seconds); O(wait) is implied.
+      - "As the Heroku CLI does, the module appends
+        C( ; echo \"\\uFFFF heroku-command-exit-status: $?\") to the command (U+FFFF, then
+        the marker) and takes the line that echo prints out of RV(output)."
+      - A command that exits the shell itself (a top-level C(exit 3)) skips that echo, so its
+        status is unknown and the task fails; wrap such a script as C(sh -c '...; exit 3').
+      - The output is read over TLS from Heroku's rendezvous host named in the dyno's
+        C(attach_url), verified against the system's certificate authorities (or
+        E(SSL_CERT_FILE)) with the host name checked.
+      - The command gets no input (end of input is sent at once) and no terminal.
+      - The dyno is created once; nothing is resent, even when its output is lost.
+    type: bool
+    default: false
+  fail_on_exit_status:
+    description:
+      - With O(attach=true), fail the task when the command's exit status is not 0. The
+        failed result still has RV(output) and RV(exit_status).
+      - V(false) returns any exit status for later tasks to judge (C(failed_when)).
+    type: bool
+    default: true
   wait:
     description:
-      - Wait until the one-off dyno has ended; a crashed dyno fails the task.
+      - Wait until the detached one-off dyno has ended; a crashed dyno fails the task.
       - Heroku's API does not report a one-off dyno's exit status; the command's output and
         exit status are in the app's log.
     type: bool
     default: false
   wait_timeout:
     description:
-      - Seconds to wait for the one-off dyno to end before failing (the dyno keeps running).
+      - Seconds to wait for the one-off dyno to end before failing. A detached dyno keeps
+        running; an attached one loses its client, which Heroku takes as its end.
     type: int
     default: 3600
   restart:
@@ -74,12 +102,38 @@ options:
     type: str
 notes:
   - Supports check mode (no request at all); diff mode shows nothing, as no state is declared.
-  - Output is not streamed back (the module never attaches to the dyno); read it from the
-    app's log.
+  - Without O(attach), output is not returned; read it from the app's log.
+  - With O(attach), at most the last 1 MiB of output is returned (RV(output_truncated)).
+    Values of O(sensitive_env) are masked in it as in all of the task's output; the rest of
+    the output is the command's own, so a command that prints secrets shows them.
 """
 
 EXAMPLES = r"""
-- name: Migrate the database and wait for it to finish
+- name: Migrate the database; fail when the migration fails, show its output
+  herokuops.platform.dyno:
+    app: shop-production
+    command: rails db:migrate
+    attach: true
+    size: standard-2x
+    wait_timeout: 1800
+    sensitive_env:
+      MIGRATION_TOKEN: "{{ vault_migration_token }}"
+  register: migration
+
+- name: Show what the migration printed
+  ansible.builtin.debug:
+    var: migration.output_lines
+
+- name: Check pending migrations; exit status 1 means some are pending
+  herokuops.platform.dyno:
+    app: shop-production
+    command: rails db:abort_if_pending_migrations
+    attach: true
+    fail_on_exit_status: false
+  register: pending
+  failed_when: pending.exit_status not in [0, 1]
+
+- name: Start a detached migration and wait for its dyno to end
   herokuops.platform.dyno:
     app: shop-production
     command: rails db:migrate
@@ -102,7 +156,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 dyno:
-  description: The one-off dyno as Heroku reported it when it started (state C(starting)).
+  description:
+    - The one-off dyno as Heroku reported it when it started (state C(starting)). Its
+      C(command) is the one given, without the exit-status echo O(attach) appends.
   returned: O(command) given, not in check mode
   type: dict
   contains:
@@ -127,6 +183,29 @@ dyno:
     release_version:
       description: Version of the release the dyno runs.
       type: int
+output:
+  description:
+    - The attached command's output (stdout and stderr together), without the exit-status
+      line; at most its last 1 MiB.
+  returned: O(attach=true), not in check mode; also when the task failed after the dyno started
+  type: str
+  sample: "== 20240101120000 AddIndexToOrders: migrating ==\n"
+output_lines:
+  description: RV(output) split into lines.
+  returned: O(attach=true), not in check mode
+  type: list
+  elements: str
+output_truncated:
+  description: Whether RV(output) is only the end of a longer output.
+  returned: O(attach=true), not in check mode
+  type: bool
+exit_status:
+  description:
+    - The attached command's exit status; C(null) when the output ended without one (the
+      task fails then).
+  returned: O(attach=true), not in check mode
+  type: int
+  sample: 0
 ended:
   description: Whether the one-off dyno had ended when the task returned (O(wait=true)).
   returned: O(command) and O(wait=true), not in check mode
@@ -156,7 +235,10 @@ scope:
 
 from ansible_collections.herokuops.platform.plugins.module_utils._client import api_path
 from ansible_collections.herokuops.platform.plugins.module_utils._dynos import (
+    AttachError,
+    DynoError,
     apply_action,
+    attach,
     check_target,
     create_body,
     dyno_summary,
@@ -177,6 +259,8 @@ ARGUMENT_SPEC = {
     "sensitive_env": {"type": "dict", "no_log": True},
     "size": {"type": "str"},
     "time_to_live": {"type": "int"},
+    "attach": {"type": "bool", "default": False},
+    "fail_on_exit_status": {"type": "bool", "default": True},
     "wait": {"type": "bool", "default": False},
     "wait_timeout": {"type": "int", "default": 3600},
     "restart": {"type": "str"},
@@ -191,6 +275,8 @@ ARGUMENT_RULES = {
 def run(task):
     params = task.params
     app = params["app"]
+    if params["attach"] and params["command"] is None:
+        raise DynoError("attach: only a one-off command can be attached; give command.")
     if params["command"] is None:
         action = "restart" if params["restart"] is not None else "stop"
         plan = normalize_action(action, params[action])
@@ -206,8 +292,12 @@ def run(task):
     if task.check_mode:
         return result
     require_app(task.client, app)
-    dyno = task.client.post(api_path("apps", app, "dynos"), create_body(one_off))
+    dyno = task.client.post(
+        api_path("apps", app, "dynos"), create_body(one_off, attach=params["attach"])
+    )
     result["dyno"] = dyno_summary(dyno)
+    if params["attach"]:
+        return run_attached(task, app, dyno, result)
     if params["wait"]:
         last = wait_for_one_off(task.client, app, dyno, params["wait_timeout"])
         result["ended"] = True
@@ -217,6 +307,36 @@ def run(task):
                 f"one-off dyno {dyno.get('name')} of app {app} crashed; see the app's log.",
                 **result,
             )
+    return result
+
+
+def run_attached(task, app, dyno, result):
+    """Read the attached dyno's output to its end: the result has output and exit_status."""
+    name = f"one-off dyno {dyno.get('name')} of app {app}"
+    try:
+        run = attach(dyno.get("attach_url"), task.params["wait_timeout"])
+    except AttachError as error:
+        raise ModuleFailure(
+            f"{error} ({name})", output=error.output, exit_status=None, **result
+        ) from None
+    result.update(
+        output=run.output,
+        output_lines=run.output.splitlines(),
+        output_truncated=run.truncated,
+        exit_status=run.exit_status,
+    )
+    if run.exit_status is None:
+        raise ModuleFailure(
+            f"attach: the output of {name} ended without the command's exit status: the "
+            "command ended the shell itself (exit), or the dyno was stopped.",
+            **result,
+        )
+    if run.exit_status != 0 and task.params["fail_on_exit_status"]:
+        raise ModuleFailure(
+            f"command exited with status {run.exit_status} on {name} "
+            "(fail_on_exit_status=false returns it instead).",
+            **result,
+        )
     return result
 
 

@@ -124,6 +124,7 @@ def test_check_mode_sends_no_request_at_all(heroku, playbook, deployed, options)
         ({"restart": "scheduler"}, "restart"),
         ({"restart": "web.7"}, "restart"),
         ({"restart": "all", "app": "no-such-app"}, "app"),
+        ({"restart": "all", "attach": True}, "attach"),
     ],
 )
 def test_bad_input_fails_naming_the_field_before_any_write(
@@ -158,3 +159,146 @@ def test_sensitive_env_stays_out_of_verbose_output(heroku, playbook, deployed):
     # The value did reach Heroku.
     (dyno,) = heroku.emulator.store.find("dynos")
     assert dyno["env"]["TOKEN"] == secret
+
+
+# -- attached one-off commands (heroku run --exit-code) ----------------------------------------
+EXIT_STATUS_ECHO = ' ; echo "\uffff heroku-command-exit-status: $?"'
+
+
+def trusting(heroku):
+    """Environment for ansible-playbook that trusts the emulator's rendezvous CA."""
+    return {"SSL_CERT_FILE": heroku.rendezvous_ca}
+
+
+def dyno_posts(heroku, since):
+    return [w for w in heroku.writes()[since:] if w["path"] == "/apps/demo-app/dynos"]
+
+
+def test_attached_command_returns_its_output_and_exit_status(heroku, playbook, deployed):
+    writes = len(heroku.writes())
+    run = playbook(
+        dyno_task(command="rails db:migrate", attach=True, size="standard-2x"),
+        env=trusting(heroku),
+    )
+    result = run.result("dyno")
+    assert result.get("failed") is not True, result
+    assert result["changed"] is True
+    assert result["exit_status"] == 0
+    assert result["output"].startswith("Running rails db:migrate\n")
+    assert "heroku-command-exit-status" not in result["output"]
+    assert result["output_lines"] == result["output"].splitlines()
+    assert result["output_truncated"] is False
+    assert result["dyno"]["command"] == "rails db:migrate"
+    assert [(w["method"], w["path"]) for w in heroku.writes()[writes:]] == [
+        ("POST", "/apps/demo-app/dynos")
+    ]
+    # The run has ended, so its dyno is gone.
+    assert one_offs(heroku) == []
+
+
+def test_attached_dyno_is_created_with_the_exit_status_echo(heroku, playbook, deployed):
+    # Keep the record: the emulator removes the dyno when its run ends.
+    created = []
+    store = heroku.emulator.store
+    original_insert = store.insert
+
+    def recording_insert(table, record):
+        if table == "dynos":
+            created.append(dict(record))
+        return original_insert(table, record)
+
+    store.insert = recording_insert
+    try:
+        playbook(dyno_task(command="bin/sync", attach=True), env=trusting(heroku))
+    finally:
+        store.insert = original_insert
+    (record,) = created
+    assert record["command"] == "bin/sync" + EXIT_STATUS_ECHO
+
+
+def test_non_zero_exit_status_fails_with_output_and_is_not_rerun(heroku, playbook, deployed):
+    writes = len(heroku.writes())
+    result = playbook(
+        dyno_task(command="sh -c 'bin/check; exit 3'", attach=True), env=trusting(heroku)
+    ).result("dyno")
+    assert result.get("failed") is True, result
+    assert result["changed"] is True
+    assert result["exit_status"] == 3
+    assert "status 3" in result["msg"]
+    assert result["output"].startswith("Running sh -c 'bin/check; exit 3'\n")
+    assert len(dyno_posts(heroku, writes)) == 1
+
+
+def test_fail_on_exit_status_false_returns_the_status(heroku, playbook, deployed):
+    result = playbook(
+        dyno_task(command="sh -c 'bin/check && exit 3'", attach=True, fail_on_exit_status=False),
+        env=trusting(heroku),
+    ).result("dyno")
+    assert result.get("failed") is not True, result
+    assert result["changed"] is True
+    assert result["exit_status"] == 3
+    assert result["output"].startswith("Running sh -c 'bin/check && exit 3'\n")
+
+
+def test_attached_check_mode_sends_no_request(heroku, playbook, deployed):
+    before = len(heroku.requests_log())
+    result = playbook(
+        dyno_task(command="rails db:migrate", attach=True), check=True, env=trusting(heroku)
+    ).result("dyno")
+    assert result["changed"] is True
+    assert "output" not in result and "exit_status" not in result
+    assert heroku.requests_log()[before:] == []
+
+
+def test_untrusted_rendezvous_certificate_fails_clearly_without_resending(
+    heroku, playbook, deployed
+):
+    writes = len(heroku.writes())
+    # The ambient trust store (system CAs) does not know the emulator's CA.
+    result = playbook(dyno_task(command="rails db:migrate", attach=True)).result("dyno")
+    assert result.get("failed") is True, result
+    assert result["msg"].startswith("attach: the TLS certificate of"), result["msg"]
+    assert "not trusted" in result["msg"]
+    assert result["changed"] is True  # the dyno was created
+    assert result["exit_status"] is None
+    assert len(dyno_posts(heroku, writes)) == 1
+
+
+def test_lost_answer_to_the_create_is_not_resent(heroku, playbook, deployed):
+    heroku.inject_fault(method="POST", path="^/apps/demo-app/dynos$", mode="apply_then_drop")
+    writes = len(heroku.writes())
+    result = playbook(
+        dyno_task(command="rails db:migrate", attach=True), env=trusting(heroku)
+    ).result("dyno")
+    assert result.get("failed") is True, result
+    assert result["changed"] is True  # it may have started
+    assert len(dyno_posts(heroku, writes)) == 1
+
+
+def test_attached_sensitive_env_stays_out_of_verbose_output(heroku, playbook, deployed):
+    secret = f"planted-{uuid.uuid4()}"
+    created = []
+    store = heroku.emulator.store
+    original_insert = store.insert
+
+    def recording_insert(table, record):
+        if table == "dynos":
+            created.append(dict(record, env=dict(record["env"])))
+        return original_insert(table, record)
+
+    store.insert = recording_insert
+    try:
+        run = playbook(
+            dyno_task(command="rails db:migrate", attach=True, sensitive_env={"TOKEN": secret}),
+            json_output=False,
+            verbosity=4,
+            env=trusting(heroku),
+        )
+    finally:
+        store.insert = original_insert
+    assert run.rc == 0, run.stdout[-3000:]
+    assert "Running rails db:migrate" in run.stdout  # the output was shown
+    assert secret not in run.stdout + run.stderr
+    # The value did reach Heroku.
+    (record,) = created
+    assert record["env"]["TOKEN"] == secret

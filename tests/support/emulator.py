@@ -4,6 +4,7 @@ import threading
 
 import requests
 
+from heroku_emulator import rendezvous
 from heroku_emulator.server import WRITE_METHODS, Settings, make_server
 
 API_KEY = "test-api-key"
@@ -23,6 +24,8 @@ class RunningEmulator:
         self.url = f"http://{host}:{port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+        # Attached one-off dynos connect here (TLS with the emulator's own CA).
+        self.rendezvous = rendezvous.server_for(self.emulator)
         self.session = requests.Session()
         self.session.auth = ("", API_KEY)
         self.session.headers.update(HEADERS)
@@ -30,6 +33,12 @@ class RunningEmulator:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+        self.rendezvous.stop()
+
+    @property
+    def rendezvous_ca(self):
+        """PEM file of the CA behind the rendezvous server's certificate (for SSL_CERT_FILE)."""
+        return str(self.rendezvous.ca_file)
 
     # -- Heroku API, as any client would call it --------------------------------------------
     def call(self, method, path, body=None, **headers):
