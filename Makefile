@@ -63,7 +63,7 @@ unit: setup
 
 # The official Heroku CLI (npm package, installed into .cache) against the emulator.
 cli: setup
-	$(BIN)/pytest -q -m cli tests/emulator/test_cli.py
+	$(BIN)/pytest -q -m cli tests/emulator
 
 integration: setup
 	$(BIN)/pytest -q -n auto tests/integration
