@@ -110,3 +110,12 @@ def test_addon_update_with_a_name_only_renames_it(heroku, app):
         "heroku-postgresql:essential-0"
     )
     assert len(heroku.get("/apps/demo-app/releases").json()) == releases_before
+
+
+def test_requests_beyond_the_published_schema_are_marked_in_the_log(heroku, deployed):
+    start = len(heroku.requests_log())
+    heroku.patch("/apps/demo-app/formation", {"updates": [{"type": "web", "quantity": "2"}]})
+    heroku.patch("/apps/demo-app/formation", {"updates": [{"type": "web", "quantity": 3}]})
+    cli_shaped, published = heroku.requests_log()[start:]
+    assert cli_shaped["unpublished"] is True
+    assert "unpublished" not in published

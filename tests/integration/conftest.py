@@ -27,3 +27,14 @@ def playbook(ansible_ready, heroku, tmp_path):
         return run_playbook(tmp_path, tasks, heroku.url, **options)
 
     return run
+
+
+
+@pytest.fixture
+def heroku(heroku):
+    """The session's emulator (tests/conftest.py), and after the test a check that the
+    collection's requests fit Heroku's schema as published: the emulator takes more (what
+    the official CLI sends) and marks such requests."""
+    yield heroku
+    unpublished = [entry for entry in heroku.requests_log() if entry.get("unpublished")]
+    assert unpublished == [], f"requests outside Heroku's published schema: {unpublished}"
