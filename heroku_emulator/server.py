@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 from . import resources
 from .errors import ApiError
 from .ratelimit import TokenBucket
+from .resources.review_app_config import connect_github
 from .schema import Schema, describe_error, find_schema_file, first_error
 from .store import Clock, Store
 
@@ -59,6 +60,7 @@ class Settings:
         self.addon_provision_seconds = values.get("addon_provision_seconds", 1.0)
         self.release_phase_seconds = values.get("release_phase_seconds", 1.0)
         self.build_seconds = values.get("build_seconds", 0.0)
+        self.postgres_url = values.get("postgres_url")  # admin URL: real heroku-postgresql DBs
 
 
 class Call:
@@ -168,6 +170,11 @@ class Emulator:
         if name == "rate-limit" and method == "POST":
             self.bucket.set_remaining(int(body.get("remaining", self.bucket.capacity)))
             return 200, {"remaining": self.bucket.remaining()}
+        if name == "github-connections" and method == "POST":
+            with self.lock:
+                status, answer = connect_github(self.store, body)
+                self.store.save()  # kept in the state file like the API's own writes
+            return status, answer
         if name == "links" and method == "GET":
             with self.lock:
                 exercised = set(self.links_exercised)
@@ -210,10 +217,12 @@ class Emulator:
                 return fault
         return None
 
-    def log(self, method, path, status, fault=None):
+    def log(self, method, path, status, fault=None, unpublished=False):
         entry = {"method": method, "path": path, "status": status}
         if fault:
             entry["fault"] = fault
+        if unpublished:
+            entry["unpublished"] = True
         with self.lock:
             self.requests.append(entry)
 
@@ -363,13 +372,14 @@ class Handler(BaseHTTPRequestHandler):
             return
         request_id = str(uuid.uuid4())
         headers = {"Request-Id": request_id}
+        self.unpublished = False
         status, body, extra = self.handle_api(method, path, split.query, raw)
         headers.update(extra)
         after = None
         if 200 <= status < 300:
             after = emulator.take_fault(method, path, FAULT_MODES[1:])
         if after is not None:
-            emulator.log(method, path, status, after["mode"])
+            emulator.log(method, path, status, after["mode"], unpublished=self.unpublished)
             if after["mode"] == "apply_then_hang":
                 time.sleep(after["hold_seconds"])
             if after["mode"] in ("apply_then_drop", "apply_then_hang"):
@@ -389,7 +399,7 @@ class Handler(BaseHTTPRequestHandler):
             headers["ETag"] = etag
             if method == "GET" and self.headers.get("If-None-Match") == etag:
                 status, body = 304, None
-        emulator.log(method, path, status)
+        emulator.log(method, path, status, unpublished=self.unpublished)
         self.send(status, body, headers)
 
     def serve_stream(self, path, query):
@@ -549,8 +559,11 @@ class Handler(BaseHTTPRequestHandler):
             fitted = flatten_references(self.emulator.schema, link, body)
             if link.request_validator is None:
                 return link, params, fitted
-            error = first_error(link.request_validator, fitted if fitted is not None else {})
+            instance = fitted if fitted is not None else {}
+            error = first_error(link.request_validator, instance)
             if error is None:
+                published = link.published_request_validator
+                self.unpublished = first_error(published, instance) is not None
                 return link, params, fitted
             first_failure = first_failure or error
         raise ApiError(422, "invalid_params", describe_error(first_failure))

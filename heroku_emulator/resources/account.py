@@ -29,7 +29,8 @@ def render_account(call):
 
 
 def check_account(identity):
-    if identity not in ("~", ACCOUNT_ID, ACCOUNT_EMAIL):
+    # Heroku matches an email whatever its case (Owner@Example.com finds owner@example.com).
+    if identity not in ("~", ACCOUNT_ID) and identity.lower() != ACCOUNT_EMAIL.lower():
         raise not_found("account")
 
 

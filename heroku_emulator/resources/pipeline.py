@@ -96,10 +96,11 @@ def pipeline_delete(call):
     store = call.store
     for coupling in store.find("couplings", pipeline_id=pipeline["id"]):
         store.remove("couplings", coupling["id"])
-    # Its stages' config vars and review-app config go with it.
+    # Its stages' config vars, review-app config and GitHub connection go with it.
     for record in store.find("pipeline_config", pipeline_id=pipeline["id"]):
         store.remove("pipeline_config", record["id"])
     store.remove("review_app_configs", pipeline["id"])
+    store.remove("github_connections", pipeline["id"])
     store.remove("pipelines", pipeline["id"])
     return rendered
 

@@ -3,12 +3,59 @@
 import hashlib
 
 from .. import catalog
-from ..errors import invalid_params, not_found
+from ..errors import ApiError, invalid_params, not_found
 from . import handles
 from .pipeline import find_pipeline
 from .region import find_region
 
 REVIEW_APP_FIELDS = ("automatic_review_apps", "destroy_stale_apps", "stale_days", "wait_for_ci")
+# Pipelines connected to a GitHub repository, keyed by pipeline id. Heroku keeps that link in
+# its GitHub integration, outside the Platform API: tests make it with the control API
+# (POST /__emulator/github-connections, see connect_github).
+GITHUB_CONNECTIONS = "github_connections"
+
+
+def is_github_full_name(repo):
+    owner, _, name = repo.partition("/")
+    return bool(owner and name) and "/" not in name
+
+
+def connect_github(store, body):
+    """The control API's POST /__emulator/github-connections {"pipeline": id or name,
+    "repo": "owner/name"}: connect the pipeline to that repository (replacing any earlier
+    connection). Returns (status, body)."""
+    identity, repo = body.get("pipeline"), body.get("repo")
+    pipeline = next(
+        (p for p in store.all("pipelines") if identity in (p["id"], p["name"])),
+        None,
+    )
+    if pipeline is None:
+        return 404, {"id": "not_found", "message": f"No pipeline {identity!r} to connect."}
+    if not isinstance(repo, str) or not is_github_full_name(repo):
+        return 422, {
+            "id": "invalid_params",
+            "message": f"repo: {repo!r} is not a GitHub full_name (owner/name).",
+        }
+    store.table(GITHUB_CONNECTIONS)[pipeline["id"]] = {"id": pipeline["id"], "repo": repo}
+    return 201, {"pipeline": {"id": pipeline["id"], "name": pipeline["name"]}, "repo": repo}
+
+
+def connected_repo(call, pipeline, repo):
+    """The repository review apps build from: the one the pipeline is connected to.
+
+    On a pipeline not connected to GitHub, Heroku answers Enable with a plain 404 "Not found"
+    (Heroku's own Terraform provider explains that error as a missing GitHub connection).
+    Enabling from a repository other than the connected one is refused; Heroku's exact answer
+    to that is not published, so the emulator's 422 is its own wording."""
+    connection = call.store.get(GITHUB_CONNECTIONS, pipeline["id"])
+    if connection is None:
+        raise ApiError(404, "not_found", "Not found.")
+    if repo.casefold() != connection["repo"].casefold():  # GitHub names ignore case
+        raise invalid_params(
+            f"Invalid repo: pipeline {pipeline['name']} is connected to GitHub repository "
+            f"{connection['repo']}, not {repo}."
+        )
+    return connection["repo"]
 
 
 def render_review_app_config(config):
@@ -60,8 +107,9 @@ def review_app_config_enable(call):
     if call.store.get("review_app_configs", pipeline["id"]):
         raise invalid_params(f"Review apps are already enabled for {pipeline['name']}.")
     repo = call.body["repo"]
-    if repo.count("/") != 1:
+    if not is_github_full_name(repo):
         raise invalid_params(f"Invalid repo: {repo} is not a GitHub full_name (owner/name).")
+    repo = connected_repo(call, pipeline, repo)
     config = {
         "id": pipeline["id"],
         "repo": repo,

@@ -14,7 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ansible_collections.herokuops.platform.plugins.module_utils._client import api_path
+from ansible_collections.herokuops.platform.plugins.module_utils._client import (
+    HerokuApiError,
+    api_path,
+)
 from ansible_collections.herokuops.platform.plugins.module_utils._reconciler import (
     Plan,
     Reconciler,
@@ -756,7 +759,16 @@ class ReviewAppConfig(Reconciler):
             client.delete(path)
             return plan.result
         if writes.enable is not None:
-            answer = client.post(path, writes.enable)
+            try:
+                answer = client.post(path, writes.enable)
+            except HerokuApiError as error:
+                # Heroku answers a pipeline that is not connected to GitHub with a bare 404.
+                if error.status == 404:
+                    error.message += (
+                        " (is the pipeline connected to GitHub? Connect it in the Dashboard or "
+                        "with heroku pipelines:connect first)"
+                    )
+                raise
         else:
             answer = client.patch(path, writes.update)
         answer = with_region_name(client, answer)

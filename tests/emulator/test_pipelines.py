@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.support.github import connect_github
+
 
 @pytest.fixture
 def pipeline(heroku):
@@ -227,6 +229,7 @@ def test_latest_releases_deployments_and_stack_of_pipeline(heroku, pipeline):
 def test_review_app_config_enable_update_delete(heroku, pipeline):
     url = f"/pipelines/{pipeline['id']}/review-app-config"
     assert heroku.get(url).status_code == 404
+    connect_github(heroku, "shop", "acme/shop")
     enabled = heroku.post(url, {"repo": "acme/shop", "automatic_review_apps": True})
     assert enabled.status_code == 201, enabled.text
     assert enabled.json()["automatic_review_apps"] is True

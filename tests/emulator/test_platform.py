@@ -31,6 +31,7 @@ def test_account_by_user_accepts_tilde_and_email(heroku):
     me = heroku.get("/account").json()
     assert heroku.get("/users/~").json()["id"] == me["id"]
     assert heroku.get(f"/users/{me['email']}").json()["id"] == me["id"]
+    assert heroku.get(f"/users/{me['email'].upper()}").json()["id"] == me["id"]
     assert heroku.get("/users/someone-else@example.com").status_code == 404
     assert heroku.get("/users/~/apps").json() == []
 

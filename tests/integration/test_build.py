@@ -9,7 +9,6 @@ from tests.support.slugs import make_source_tarball, serve_file
 pytestmark = pytest.mark.integration
 
 PROCFILE = {"web": "gunicorn app:app", "release": "python manage.py migrate"}
-OUTPUT_STREAM = pytest.mark.xfail(reason="emulator: output stream", strict=False)
 
 
 def build_task(url, task_name="build", **options):
@@ -146,7 +145,6 @@ def test_failed_build_fails_the_task_with_its_output(heroku, playbook, app, tmp_
     assert all(r["slug"] is None for r in heroku.get("/apps/demo-app/releases").json())
 
 
-@OUTPUT_STREAM
 def test_failed_build_output_says_why(heroku, playbook, app, tmp_path):
     broken = make_source_tarball(tmp_path / "broken.tgz", None, files={"README": "no Procfile"})
     with serve_file(broken) as url:
@@ -154,7 +152,6 @@ def test_failed_build_output_says_why(heroku, playbook, app, tmp_path):
     assert "Procfile" in result["output"]
 
 
-@OUTPUT_STREAM
 def test_output_return_puts_the_build_log_in_the_result(heroku, playbook, app, source_url):
     result = playbook(build_task(source_url, output="return")).result("build")
     assert result["changed"] is True

@@ -12,6 +12,7 @@ import re
 import pytest
 
 from tests.support.certs import self_signed
+from tests.support.github import connect_github
 from tests.support.playbook import ROOT
 from tests.support.slugs import deploy_procfile
 
@@ -32,7 +33,8 @@ ADDRESS = re.compile(r"0x[0-9a-f]+")  # object addresses in connection error mes
 
 
 def fixture(heroku, tmp_path):
-    """Apps `dwh` (deployed web/worker, a Postgres `dwh-db`) and `metabase`."""
+    """Apps `dwh` (deployed web/worker, a Postgres `dwh-db`) and `metabase`; pipeline `data`
+    (dwh in production), connected to GitHub repository acme/dwh."""
     for name in ("dwh", "metabase"):
         assert heroku.post("/apps", {"name": name, "region": "eu"}).status_code == 201
     created = heroku.post(
@@ -50,6 +52,7 @@ def fixture(heroku, tmp_path):
         {"app": "dwh", "pipeline": pipeline.json()["id"], "stage": "production"},
     )
     assert coupled.status_code == 201, coupled.text
+    connect_github(heroku, "data", "acme/dwh")  # review apps need it
 
 
 def scenario(module, args, bad_args):

@@ -210,6 +210,17 @@ def test_api_key_never_appears_in_verbose_output(heroku, playbook, app, mode):
             },
         },
         {
+            # What the Dashboard's GitHub connection does outside the Platform API.
+            "name": "connect the pipeline to GitHub",
+            "ansible.builtin.uri": {
+                "url": f"{heroku.url}/__emulator/github-connections",
+                "method": "POST",
+                "body_format": "json",
+                "body": {"pipeline": "cashbot", "repo": "darnitsa/cashbot"},
+                "status_code": 201,
+            },
+        },
+        {
             "name": "review apps",
             "herokuops.platform.review_app_config": {
                 "pipeline": "cashbot",

@@ -6,11 +6,6 @@ from tests.support.slugs import deploy_procfile
 
 pytestmark = pytest.mark.integration
 
-FAILING_RELEASE_PHASE = pytest.mark.xfail(
-    reason="emulator: a failing release phase (`release: exit N`, N may come from config)",
-    strict=True,
-)
-
 
 def promote_task(task_name="promote", **options):
     args = {"pipeline": "shop", "source": "shop-staging", **options}
@@ -181,23 +176,39 @@ def test_source_outside_the_pipeline_or_without_slug_is_refused(heroku, playbook
     assert heroku.writes()[writes:] == []
 
 
-@FAILING_RELEASE_PHASE
-def test_failed_release_phase_on_a_target_fails_with_its_output(
+def test_failed_release_phase_on_one_target_fails_with_its_output(
     heroku, playbook, pipeline, tmp_path
 ):
-    # The release command exits with the app's RELEASE_EXIT: 0 on staging, 1 on production.
+    # The release command exits with the app's RELEASE_EXIT: unset on staging and
+    # shop-production-eu, 1 on shop-production.
     procfile = {"web": "serve", "release": "exit ${RELEASE_EXIT:-0}"}
     deploy_procfile(heroku, "shop-staging", procfile, tmp_path / "exit")
     heroku.patch("/apps/shop-production/config-vars", {"RELEASE_EXIT": "1"})
     heroku.advance(5)
+    staging_slug = current(heroku, "shop-staging")["slug"]["id"]
     before = current(heroku, "shop-production")
-    result = playbook(promote_task(targets=["shop-production"])).result("promote")
+    writes = len(heroku.writes())
+    result = playbook(promote_task()).result("promote")
     assert result.get("failed") is True, result
     assert result["changed"] is True
-    (target,) = [t for t in result["targets"] if t["app"] == "shop-production"]
-    assert target["status"] == "failed"
-    assert "exit status 1" in target["output"]
+    assert "shop-production" in result["msg"]
+    targets = {t["app"]: t for t in result["targets"]}
+    failed = heroku.get(f"/apps/shop-production/releases/{before['version'] + 1}").json()
+    assert failed["status"] == "failed"
+    assert f"v{failed['version']}" in result["msg"]
+    assert (
+        targets["shop-production"]["status"],
+        targets["shop-production"]["release_version"],
+    ) == (
+        "failed",
+        failed["version"],
+    )
+    assert "exit status 1" in targets["shop-production"]["output"]
     assert current(heroku, "shop-production")["id"] == before["id"]
+    # The other production app took the slug: one promotion served both.
+    assert targets["shop-production-eu"]["status"] == "promoted"
+    assert current(heroku, "shop-production-eu")["slug"]["id"] == staging_slug
+    assert [w["path"] for w in heroku.writes()[writes:]] == ["/pipeline-promotions"]
 
 
 def test_a_promotion_whose_answer_was_lost_is_not_sent_again(heroku, playbook, pipeline):

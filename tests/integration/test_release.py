@@ -6,11 +6,6 @@ from tests.support.slugs import deploy_procfile
 
 pytestmark = pytest.mark.integration
 
-FAILING_RELEASE_PHASE = pytest.mark.xfail(
-    reason="emulator: a failing release phase (`release: exit N`, N may come from config)",
-    strict=True,
-)
-
 
 def release_task(task_name="release", **options):
     return [{"name": task_name, "herokuops.platform.release": {"app": "demo-app", **options}}]
@@ -151,62 +146,41 @@ def test_wait_reports_the_latest_release_after_its_release_phase(heroku, playboo
     assert heroku.writes()[writes:] == []
 
 
-@FAILING_RELEASE_PHASE
 def test_failed_release_phase_fails_wait_with_its_output(heroku, playbook, app, tmp_path):
-    deploy_procfile(heroku, "demo-app", {"web": "serve", "release": "exit 1"}, tmp_path)
-    result = playbook(release_task(wait=True)).result("release")
-    assert result.get("failed") is True, result
-    assert result["release"]["status"] == "failed"
-    assert "exit 1" in result["output"]
-
-
-@FAILING_RELEASE_PHASE
-def test_rollback_to_a_failed_release_is_refused(heroku, playbook, two_deploys, tmp_path):
-    failed = deploy_procfile(heroku, "demo-app", {"web": "x", "release": "exit 1"}, tmp_path)
+    deploy_procfile(heroku, "demo-app", {"web": "serve"}, tmp_path / "a")
     settle(heroku)
-    result = playbook(release_task(rollback_to=str(failed["version"]))).result("release")
-    assert result.get("failed") is True
-    assert result["msg"].startswith("rollback_to:")
-    assert "status failed" in result["msg"]
-
-
-def fail_release_phase(heroku, release_id):
-    """Mark a release's release phase failed in the emulator's store, as a failing release
-    command would (the emulator cannot run one yet); the API then reports it failed."""
-    heroku.emulator.store.get("releases", release_id)["status"] = "failed"
-
-
-def test_release_reported_failed_fails_wait_with_its_output(heroku, playbook, app, tmp_path):
-    deployed = deploy_procfile(heroku, "demo-app", {"web": "serve", "release": "migrate"}, tmp_path)
-    fail_release_phase(heroku, deployed["id"])
+    running = current(heroku)
+    # The release command exits with the app's RELEASE_EXIT, so the release phase fails.
+    heroku.patch("/apps/demo-app/config-vars", {"RELEASE_EXIT": "3"})
+    command = "exit ${RELEASE_EXIT:-0}"
+    failed = deploy_procfile(heroku, "demo-app", {"web": "serve", "release": command}, tmp_path)
     writes = len(heroku.writes())
     result = playbook(release_task(wait=True)).result("release")
     assert result.get("failed") is True, result
     assert result["changed"] is False
-    assert f"release v{deployed['version']} of app demo-app failed" in result["msg"]
-    assert result["release"]["status"] == "failed"
-    assert "output" in result
+    assert f"release v{failed['version']} of app demo-app failed" in result["msg"]
+    assert (result["release"]["version"], result["release"]["status"]) == (
+        failed["version"],
+        "failed",
+    )
+    assert command in result["output"]
+    assert "exit status 3" in result["output"]
     assert heroku.writes()[writes:] == []
+    # Heroku kept the release that ran before (the config-var release).
+    assert current(heroku)["slug"]["id"] == running["slug"]["id"]
+    assert current(heroku)["version"] == failed["version"] - 1
 
 
-def test_rollback_to_a_release_reported_failed_is_refused(heroku, playbook, two_deploys, tmp_path):
-    failed = deploy_procfile(heroku, "demo-app", {"web": "x", "release": "m"}, tmp_path / "c")
-    fail_release_phase(heroku, failed["id"])
+def test_rollback_to_a_failed_release_is_refused(heroku, playbook, two_deploys, tmp_path):
+    failed = deploy_procfile(heroku, "demo-app", {"web": "x", "release": "exit 1"}, tmp_path)
+    settle(heroku)
+    assert releases(heroku)[failed["version"]]["status"] == "failed"
     writes = len(heroku.writes())
     result = playbook(release_task(rollback_to=str(failed["version"]))).result("release")
     assert result.get("failed") is True
     assert result["msg"].startswith("rollback_to:")
     assert "status failed" in result["msg"]
     assert heroku.writes()[writes:] == []
-
-
-@pytest.mark.xfail(reason="emulator: output stream", strict=False)
-def test_failed_release_output_is_in_the_result(heroku, playbook, app, tmp_path):
-    deployed = deploy_procfile(heroku, "demo-app", {"web": "serve", "release": "migrate"}, tmp_path)
-    fail_release_phase(heroku, deployed["id"])
-    result = playbook(release_task(wait=True)).result("release")
-    assert "migrate" in result["output"]
-    assert "exit status" in result["output"]
 
 
 def test_a_rollback_whose_answer_was_lost_is_found_not_sent_again(heroku, playbook, two_deploys):

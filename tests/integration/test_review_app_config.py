@@ -1,10 +1,12 @@
 """herokuops.platform.review_app_config through real ansible-playbook runs against the emulator.
 
-The emulator does not model Heroku's rule that review apps need a pipeline connected to the
-GitHub repository, so these runs enable review apps on unconnected pipelines.
+Heroku enables review apps only on a pipeline connected to the GitHub repository; the
+`pipeline` fixture makes that connection through the emulator's control API.
 """
 
 import pytest
+
+from tests.support.github import connect_github
 
 pytestmark = pytest.mark.integration
 
@@ -24,11 +26,18 @@ def task(title="review", **args):
     return [{"name": title, "herokuops.platform.review_app_config": args}]
 
 
-@pytest.fixture
-def pipeline(heroku):
-    created = heroku.post("/pipelines", {"name": "cashbot"})
+def create_pipeline(heroku, name="cashbot"):
+    created = heroku.post("/pipelines", {"name": name})
     assert created.status_code == 201, created.text
     return created.json()
+
+
+@pytest.fixture
+def pipeline(heroku):
+    """Pipeline `cashbot`, connected to GitHub repository darnitsa/cashbot."""
+    created = create_pipeline(heroku)
+    connect_github(heroku, created["id"], SETTINGS["repo"])
+    return created
 
 
 def config_of(heroku, pipeline):
@@ -154,12 +163,18 @@ def test_repo_is_not_compared_with_an_enabled_config(heroku, playbook, pipeline)
     assert len(heroku.writes()) == writes
 
 
-@pytest.mark.xfail(
-    reason="emulator: review-app-config Enable does not refuse a pipeline that is not "
-    "connected to GitHub, as Heroku does",
-    strict=True,
-)
-def test_enabling_on_a_pipeline_not_connected_to_github_fails(heroku, playbook, pipeline):
+def test_enabling_on_a_pipeline_not_connected_to_github_fails(heroku, playbook):
+    unconnected = create_pipeline(heroku)
     result = playbook(task(repo="darnitsa/cashbot")).result("review")
-    assert result["failed"] is True
+    assert result["failed"] is True, result
+    assert result["changed"] is False
+    assert "404 not_found" in result["msg"], result["msg"]
+    assert "connected to GitHub" in result["msg"]
+    assert config_of(heroku, unconnected) is None
+
+
+def test_enabling_from_another_repo_than_the_connected_one_fails(heroku, playbook, pipeline):
+    result = playbook(task(repo="darnitsa/other")).result("review")
+    assert result["failed"] is True, result
+    assert "darnitsa/cashbot" in result["msg"], result["msg"]
     assert config_of(heroku, pipeline) is None
