@@ -10,6 +10,7 @@ from . import rendezvous
 from .server import Settings, make_server
 
 STRICT_ENV = "HEROKU_EMULATOR_STRICT"
+POSTGRES_URL_ENV = "HEROKU_EMULATOR_POSTGRES_URL"
 
 
 def parse_args(argv=None):
@@ -31,6 +32,12 @@ def parse_args(argv=None):
     parser.add_argument("--addon-provision-seconds", type=float, default=1.0)
     parser.add_argument("--release-phase-seconds", type=float, default=1.0)
     parser.add_argument("--build-seconds", type=float, default=0.0)
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(POSTGRES_URL_ENV),
+        help="superuser URL of a PostgreSQL server: each heroku-postgresql add-on gets a real "
+        f"database and role there (or {POSTGRES_URL_ENV}; default: fake URLs)",
+    )
     return parser.parse_args(argv)
 
 
@@ -47,6 +54,7 @@ def main(argv=None):
         addon_provision_seconds=args.addon_provision_seconds,
         release_phase_seconds=args.release_phase_seconds,
         build_seconds=args.build_seconds,
+        postgres_url=args.postgres_url,
     )
     server = make_server(settings, args.host, args.port)
     host, port = server.server_address[:2]

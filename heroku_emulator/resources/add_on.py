@@ -3,6 +3,8 @@
 Records (``addons``): ``app_id`` is the owning (billing) app, so deleting that app drops the
 add-on; ``ready_at`` is when provisioning ends (``state`` is computed from the clock);
 ``secrets[suffix]`` holds the value each attachment exposes as ``<ATTACHMENT><suffix>``.
+With the emulator's postgres_url setting, a heroku-postgresql add-on's ``database`` names the
+real role and database made for it (see postgres.py), and its ``_URL`` secret reaches them.
 """
 
 import random
@@ -11,6 +13,7 @@ import string
 
 from .. import catalog
 from ..errors import ApiError, invalid_params, not_found
+from ..postgres import DatabaseProvisioner, PostgresUnavailable
 from ..shared import (
     app_ref,
     attach,
@@ -147,6 +150,40 @@ def fake_secret(service, suffix, region):
     return "".join(random.choices(string.ascii_letters + string.digits, k=40))
 
 
+REAL_DATABASE_SERVICE = "heroku-postgresql"
+
+
+def provision_secrets(call, service, region):
+    """The add-on's config var values, and the real database behind them if there is one."""
+    values = {
+        suffix: fake_secret(service, suffix, region) for suffix in catalog.SERVICES[service]["vars"]
+    }
+    admin_url = call.settings.postgres_url
+    if service != REAL_DATABASE_SERVICE or not admin_url:
+        return values, None
+    try:
+        made = DatabaseProvisioner(admin_url).create()
+    except PostgresUnavailable as error:
+        raise database_error("provision", error) from error
+    values["_URL"] = made["url"]
+    return values, {"role": made["role"], "database": made["database"]}
+
+
+def deprovision_database(call, addon):
+    """Drop the real database and role of an add-on that has them (deprovisioning)."""
+    database = addon.get("database")
+    if not database or not call.settings.postgres_url:
+        return
+    try:
+        DatabaseProvisioner(call.settings.postgres_url).drop(database["role"], database["database"])
+    except PostgresUnavailable as error:
+        raise database_error("deprovision", error) from error
+
+
+def database_error(action, error):
+    return ApiError(503, "unavailable", f"Heroku Postgres could not {action} the database: {error}")
+
+
 def check_confirm(confirm, expected):
     if confirm is not None and confirm != expected:
         raise ApiError(
@@ -175,6 +212,7 @@ def addon_create(call):
     attachment_name = choose_attachment_name(
         call, app, service, (body.get("attachment") or {}).get("name")
     )
+    values, database = provision_secrets(call, service, app["region"])
     now = call.now()
     addon = call.store.insert(
         "addons",
@@ -186,15 +224,14 @@ def addon_create(call):
             "plan": plan,
             "config": dict(body.get("config") or {}),
             "provider_id": secrets.token_hex(8),
-            "secrets": {
-                suffix: fake_secret(service, suffix, app["region"])
-                for suffix in catalog.SERVICES[service]["vars"]
-            },
+            "secrets": values,
             "created_at": now,
             "updated_at": now,
             "ready_at": now + call.settings.addon_provision_seconds,
         },
     )
+    if database:
+        addon["database"] = database
     attach(call, addon, app, attachment_name)
     # Heroku answers 201 even for asynchronously provisioned add-ons: the body's `state`
     # ("provisioning") is what clients poll on (the CLI's addons:wait does), not the status.
@@ -283,6 +320,7 @@ def addon_delete(call):
     app = find_app(call, call.params[0])
     addon = find_addon_on_app(call, app, call.params[1])
     require_owner(addon, app, "delete")
+    deprovision_database(call, addon)  # first: if the server refuses, the add-on stays
     for attachment in call.store.find("attachments", addon_id=addon["id"]):
         detach(call, attachment)
     call.store.remove("addons", addon["id"])

@@ -5,6 +5,7 @@ from ..errors import invalid_params
 from ..shared import account_ref, create_release, find_app, random_name, web_url
 from . import handles
 from .account import check_account
+from .add_on import deprovision_database
 from .region import find_region
 from .stack import find_stack
 
@@ -122,6 +123,9 @@ def delete_app_records(call, app):
     store = call.store
     # Other apps lose the attachments of add-ons this app owns, each with a release.
     owned = {addon["id"]: addon for addon in store.find("addons", app_id=app["id"])}
+    # Real databases go first: if the server refuses, the app is still all there.
+    for addon in owned.values():
+        deprovision_database(call, addon)
     for attachment in store.all("attachments"):
         other_app = store.get("apps", attachment["app_id"])
         if attachment["addon_id"] in owned and other_app and other_app["id"] != app["id"]:

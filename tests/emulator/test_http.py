@@ -510,7 +510,10 @@ class EmulatorProcess:
     def stop(self):
         """Terminate; return what it printed after the first line."""
         self.process.terminate()
-        rest, _ = self.process.communicate(timeout=10)
+        # Read through the text stream: readline() may already hold the next line in its
+        # buffer, which communicate() (reading the raw pipe) would miss.
+        rest = self.process.stdout.read()
+        self.process.wait(10)
         return rest
 
 

@@ -29,7 +29,6 @@ def playbook(ansible_ready, heroku, tmp_path):
     return run
 
 
-
 @pytest.fixture
 def heroku(heroku):
     """The session's emulator (tests/conftest.py), and after the test a check that the
