@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read-only facts about an app: settings, buildpacks, add-ons, formation, releases, config.
 
-Six GETs per app. Config values are only fetched into the result when asked for; callers must
-make sure the task's output is censored (see the app_info module).
+Six GETs per app; one for an app Heroku does not know (404), reported as ``exists: false`` so
+playbooks can branch on it. Config values are only fetched into the result when asked for;
+callers must make sure the task's output is censored (see the app_info module).
 """
 
 from __future__ import annotations
@@ -56,13 +57,17 @@ def latest_releases(client, app_name, limit):
 
 
 def read_app_info(client, app_name, *, releases_limit=DEFAULT_RELEASES_LIMIT, include_values=False):
-    app = client.get(api_path("apps", app_name))
+    app = client.get_or_none(api_path("apps", app_name))
+    if app is None:
+        return {"requested": app_name, "exists": False}
     name = app["name"]
     buildpacks = client.get(api_path("apps", name, "buildpack-installations"))
     addons = client.get_all(api_path("apps", name, "addons"))
     formation = client.get_all(api_path("apps", name, "formation"))
     config = client.get(api_path("apps", name, "config-vars"))
     info = {
+        "requested": app_name,
+        "exists": True,
         "app": app_summary(app),
         "buildpacks": [
             (item.get("buildpack") or {}).get("name") or (item.get("buildpack") or {}).get("url")

@@ -11,6 +11,8 @@ version_added: 0.1.0
 description:
   - Returns, for each app, its settings, buildpacks, add-ons, formation, latest releases and
     config var names. Makes no change.
+  - An app Heroku does not know is not an error; its entry has RV(apps[].exists=false) and no
+    other facts, so a playbook can branch on it. Any other API error fails the task.
   - Config var values are returned only with O(include_values=true), and then only when the
     task has C(no_log=true), so that Ansible censors them in every output while the registered
     variable still holds them for later tasks.
@@ -55,6 +57,18 @@ EXAMPLES = r"""
     releases_limit: 3
   register: heroku_apps
 
+- name: Is last week's review app still there?
+  herokuops.platform.app_info:
+    name: reluvia-dwh-pr-41
+    releases_limit: 0
+  register: review_app
+
+- name: Put it in maintenance mode only if it still exists
+  herokuops.platform.app:
+    name: reluvia-dwh-pr-41
+    maintenance: true
+  when: review_app.apps[0].exists
+
 - name: Read the database URL for a later task, without ever printing it
   herokuops.platform.app_info:
     name: reluvia-dwh
@@ -70,8 +84,19 @@ apps:
   type: list
   elements: dict
   contains:
+    requested:
+      description: The name or id as given in O(name).
+      type: str
+      sample: reluvia-dwh
+    exists:
+      description:
+        - Whether Heroku knows the app. When V(false), the entry holds only RV(apps[].requested)
+          and RV(apps[].exists).
+      type: bool
+      sample: true
     app:
       description: Settings of the app.
+      returned: when the app exists
       type: dict
       sample:
         name: reluvia-dwh
@@ -88,11 +113,13 @@ apps:
         released_at: "2026-01-07T12:00:00Z"
     buildpacks:
       description: Buildpacks in order.
+      returned: when the app exists
       type: list
       elements: str
       sample: [heroku-community/apt, heroku/python]
     addons:
       description: Add-ons owned by or attached to the app (config var names only).
+      returned: when the app exists
       type: list
       elements: dict
       sample:
@@ -105,11 +132,13 @@ apps:
           config_vars: [DATABASE_URL]
     formation:
       description: Process types with quantity, size and command.
+      returned: when the app exists
       type: list
       elements: dict
       sample: [{"type": "web", "quantity": 1, "size": "basic", "command": "gunicorn app:app"}]
     releases:
       description: The latest releases, newest first.
+      returned: when the app exists
       type: list
       elements: dict
       sample:
@@ -121,12 +150,13 @@ apps:
           addon_plan_names: [heroku-postgresql:essential-0]
     config_var_names:
       description: Names of the app's config vars, sorted, including add-on-owned ones.
+      returned: when the app exists
       type: list
       elements: str
       sample: [DATABASE_URL, LOG_LEVEL]
     config_vars:
       description: Config var names to values.
-      returned: when O(include_values=true) (the task must have C(no_log=true))
+      returned: when the app exists and O(include_values=true) (the task must have C(no_log=true))
       type: dict
       sample: {"LOG_LEVEL": "INFO"}
 """

@@ -67,7 +67,38 @@ def test_include_values_under_no_log_reaches_later_tasks_but_no_output(heroku, p
     assert SECRET not in run.stdout and SECRET not in run.stderr
 
 
-def test_unknown_app_fails_with_the_api_error(heroku, playbook, two_apps):
-    result = playbook([info_task(name="no-such-app")]).result("info")
+@pytest.mark.parametrize("check", [False, True], ids=["run", "check"])
+def test_missing_app_among_present_ones_reports_exists_false(heroku, playbook, two_apps, check):
+    before = len(heroku.requests_log())
+    tasks = [
+        info_task(name=["demo-app", "no-such-app", "other-app"], releases_limit=1),
+        {
+            "name": "branch on it",
+            "ansible.builtin.set_fact": {
+                "missing": "{{ info.apps | rejectattr('exists') | map(attribute='requested') }}"
+            },
+        },
+    ]
+    run = playbook(tasks, check=check)
+    result = run.result("info")
+    assert run.rc == 0 and result.get("failed") is not True, result
+    assert result["changed"] is False
+    demo, missing, other = result["apps"]
+    assert missing == {"requested": "no-such-app", "exists": False}
+    for entry, name in ((demo, "demo-app"), (other, "other-app")):
+        assert (entry["requested"], entry["exists"], entry["app"]["name"]) == (name, True, name)
+        assert len(entry["releases"]) == 1
+    assert run.result("branch on it")["ansible_facts"]["missing"] == ["no-such-app"]
+    requests = heroku.requests_log()[before:]
+    assert {entry["method"] for entry in requests} == {"GET"}
+    # The missing app costs one GET (the 404); nothing else is asked about it.
+    assert [entry["path"] for entry in requests if "no-such-app" in entry["path"]] == [
+        "/apps/no-such-app"
+    ]
+
+
+def test_other_api_errors_still_fail(heroku, playbook, two_apps):
+    heroku.inject_fault(method="GET", path="^/apps/demo-app$", status=403, mode="refuse")
+    result = playbook([info_task(name=["demo-app", "other-app"])]).result("info")
     assert result["failed"] is True
-    assert result["msg"].startswith("GET /apps/no-such-app: 404 not_found")
+    assert result["msg"].startswith("GET /apps/demo-app: 403")
