@@ -136,8 +136,10 @@ PROCFILES = {
         "meltano": "cd reluvia && meltano run tap-stripe tap-amplitude target-postgres",
         "dbt": "cd dbt && dbt run",
     },
+    "acme-web-local": {"web": "npm start"},
+    "reluvia-metabase-local": {"web": "./bin/start"},
 }
-REGIONS = {"reluvia-dwh-local": "eu"}
+REGIONS = {"reluvia-dwh-local": "eu", "reluvia-metabase-local": "eu"}
 
 
 class HerokuApi:

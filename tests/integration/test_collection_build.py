@@ -139,7 +139,10 @@ def test_licence_is_the_gpl_3_text_and_matches_the_manifest(built):
     assert licence == (ROOT / "LICENSE").read_text()
     manifest = json.loads(texts["MANIFEST.json"])["collection_info"]
     assert manifest["license"] == ["GPL-3.0-or-later"]
-    assert manifest["dependencies"] == {"amazon.aws": ">=10.0.0,<11.0.0"}
+    assert manifest["dependencies"] == {
+        "amazon.aws": ">=10.0.0,<11.0.0",
+        "community.postgresql": ">=4.0.0,<5.0.0",
+    }
 
 
 def shipped_python(texts):
