@@ -15,6 +15,35 @@ from .errors import invalid_params, not_found
 
 EPOCH = "2024-01-01T00:00:00Z"  # when catalog entries (stacks, regions, features) were made
 DEVCENTER = "https://devcenter.heroku.com/articles/"
+
+
+# -- Heroku Labs features (account, app and team features share one shape) ---------------------
+def render_feature(definition, catalog_entry, name, record=None, iso=None):
+    """A feature as the API shows it. ``catalog_entry`` is (display name, description, state,
+    enabled by default); ``record`` the stored toggle, if any (``iso`` renders its time)."""
+    display, description, state, default = catalog_entry
+    return {
+        "created_at": EPOCH,
+        "description": description,
+        "doc_url": DEVCENTER + name,
+        "enabled": record["enabled"] if record else default,
+        "id": catalog.fixed_id(definition, name),
+        "name": name,
+        "state": state,
+        "updated_at": iso(record["updated_at"]) if record else EPOCH,
+        "display_name": display,
+        "feedback_email": f"{name}-feedback@heroku.com",
+    }
+
+
+def find_feature(definition, features, identity):
+    """The name of the feature of ``features`` that ``identity`` (name or id) names."""
+    for name in features:
+        if identity in (name, catalog.fixed_id(definition, name)):
+            return name
+    raise not_found("feature")
+
+
 ACCOUNT_EMAIL = "owner@example.com"
 RELEASE_OUTPUT_PATH = "/release-output/streams/"
 ACCOUNT_ID = catalog.fixed_id("account", ACCOUNT_EMAIL)

@@ -1,8 +1,6 @@
 """account-feature: Heroku Labs features of the account (`heroku labs`)."""
 
-from .. import catalog
-from ..errors import not_found
-from ..shared import DEVCENTER, EPOCH
+from ..shared import find_feature, render_feature
 from . import handles
 
 # name: (display name, description, state, enabled by default). `general` features are on for
@@ -34,27 +32,12 @@ def feature_state(call, name):
 
 
 def render_account_feature(call, name):
-    display, description, state, default = ACCOUNT_FEATURES[name]
     record = feature_state(call, name)
-    return {
-        "created_at": EPOCH,
-        "description": description,
-        "doc_url": DEVCENTER + name,
-        "enabled": record["enabled"] if record else default,
-        "id": catalog.fixed_id("account-feature", name),
-        "name": name,
-        "state": state,
-        "updated_at": call.iso(record["updated_at"]) if record else EPOCH,
-        "display_name": display,
-        "feedback_email": f"{name}-feedback@heroku.com",
-    }
+    return render_feature("account-feature", ACCOUNT_FEATURES[name], name, record, call.iso)
 
 
 def find_account_feature(identity):
-    for name in ACCOUNT_FEATURES:
-        if identity in (name, catalog.fixed_id("account-feature", name)):
-            return name
-    raise not_found("feature")
+    return find_feature("account-feature", ACCOUNT_FEATURES, identity)
 
 
 @handles("account-feature", "List")

@@ -1,8 +1,6 @@
 """app-feature: an app's Heroku Labs and general features."""
 
-from .. import catalog
-from ..errors import not_found
-from ..shared import DEVCENTER, EPOCH, find_app, stamp
+from ..shared import find_app, find_feature, render_feature, stamp
 from . import handles
 
 # name: (display name, description, state, enabled by default)
@@ -50,49 +48,34 @@ def feature_state(call, app, name):
     return call.store.first("app_features", app_id=app["id"], name=name)
 
 
-def render_feature(call, app, name):
-    display, description, state, default = FEATURES[name]
+def render_app_feature(call, app, name):
     record = feature_state(call, app, name)
-    return {
-        "created_at": EPOCH,
-        "description": description,
-        "doc_url": DEVCENTER + name,
-        "enabled": record["enabled"] if record else default,
-        "id": catalog.fixed_id("app-feature", name),
-        "name": name,
-        "state": state,
-        "updated_at": call.iso(record["updated_at"]) if record else EPOCH,
-        "display_name": display,
-        "feedback_email": f"{name}-feedback@heroku.com",
-    }
+    return render_feature("app-feature", FEATURES[name], name, record, call.iso)
 
 
-def find_feature(identity):
-    for name in FEATURES:
-        if identity in (name, catalog.fixed_id("app-feature", name)):
-            return name
-    raise not_found("feature")
+def find_app_feature(identity):
+    return find_feature("app-feature", FEATURES, identity)
 
 
 @handles("app-feature", "List")
 def app_feature_list(call):
     app = find_app(call, call.params[0])
-    return [render_feature(call, app, name) for name in FEATURES]
+    return [render_app_feature(call, app, name) for name in FEATURES]
 
 
 @handles("app-feature", "Info")
 def app_feature_info(call):
     app = find_app(call, call.params[0])
-    return render_feature(call, app, find_feature(call.params[1]))
+    return render_app_feature(call, app, find_app_feature(call.params[1]))
 
 
 @handles("app-feature", "Update")
 def app_feature_update(call):
     app = find_app(call, call.params[0])
-    name = find_feature(call.params[1])
+    name = find_app_feature(call.params[1])
     record = feature_state(call, app, name)
     if record is None:
         record = call.store.insert("app_features", {"app_id": app["id"], "name": name})
     record["enabled"] = bool(call.body["enabled"])
     stamp(call, record)
-    return render_feature(call, app, name)
+    return render_app_feature(call, app, name)

@@ -1,8 +1,6 @@
 """team-feature: features of a team (`org-access-controls`: per-app permissions)."""
 
-from .. import catalog
-from ..errors import not_found
-from ..shared import DEVCENTER, EPOCH
+from ..shared import find_feature, render_feature
 from . import handles
 from .team import find_team
 
@@ -24,19 +22,7 @@ TEAM_FEATURES = {
 
 
 def render_team_feature(name):
-    display, description, state, enabled = TEAM_FEATURES[name]
-    return {
-        "created_at": EPOCH,
-        "description": description,
-        "doc_url": DEVCENTER + name,
-        "enabled": enabled,
-        "id": catalog.fixed_id("team-feature", name),
-        "name": name,
-        "state": state,
-        "updated_at": EPOCH,
-        "display_name": display,
-        "feedback_email": f"{name}-feedback@heroku.com",
-    }
+    return render_feature("team-feature", TEAM_FEATURES[name], name)
 
 
 @handles("team-feature", "List")
@@ -48,7 +34,4 @@ def team_feature_list(call):
 @handles("team-feature", "Info")
 def team_feature_info(call):
     find_team(call, call.params[0])
-    for name in TEAM_FEATURES:
-        if call.params[1] in (name, catalog.fixed_id("team-feature", name)):
-            return render_team_feature(name)
-    raise not_found("team feature")
+    return render_team_feature(find_feature("team-feature", TEAM_FEATURES, call.params[1]))
