@@ -16,6 +16,7 @@ from ansible_collections.herokuops.platform.plugins.module_utils._client import 
     HerokuApiError,
     api_path,
 )
+from ansible_collections.herokuops.platform.plugins.module_utils._output import wait_until
 from ansible_collections.herokuops.platform.plugins.module_utils._reconciler import (
     Plan,
     Reconciler,
@@ -320,20 +321,17 @@ def create_body(spec):
 
 def wait_until_provisioned(client, app_name, addon, timeout, sleep=time.sleep, clock=None):
     """Poll the add-on until Heroku reports it provisioned; raise on timeout."""
-    clock = clock or time.monotonic
-    deadline = clock() + timeout
-    interval = 0.5
-    while addon.get("state") == "provisioning":
-        remaining = deadline - clock()
-        if remaining <= 0:
-            raise ValueError(
-                f"wait_timeout: add-on {addon['name']} is still provisioning after {timeout} "
-                "seconds; raise wait_timeout or set wait: false."
-            )
-        sleep(min(interval, remaining))
-        interval = min(interval * 1.5, 10.0)
-        addon = client.get(api_path("apps", app_name, "addons", addon["id"]))
-    return addon
+    path = api_path("apps", app_name, "addons", addon["id"])
+    return wait_until(
+        lambda: client.get(path),
+        lambda value: value.get("state") != "provisioning",
+        timeout=timeout,
+        what=f"add-on {addon['name']}",
+        doing="provisioning",
+        first=addon,
+        sleep=sleep,
+        clock=clock or time.monotonic,
+    )
 
 
 def apply_steps(client, app_name, steps, *, wait, wait_timeout):

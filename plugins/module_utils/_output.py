@@ -29,19 +29,31 @@ class WaitTimeout(TimeoutError):
     """``wait_timeout`` ran out; the message names the option and what was still running."""
 
 
-def wait_until(fetch, finished, *, timeout, what, sleep=time.sleep, clock=time.monotonic):
+def wait_until(
+    fetch,
+    finished,
+    *,
+    timeout,
+    what,
+    doing="running",
+    first=None,
+    sleep=time.sleep,
+    clock=time.monotonic,
+):
     """Call ``fetch()`` until ``finished(value)``; return the last value.
 
-    The first value is fetched at once, so something already finished costs one read.
+    The first value is ``first`` when the caller already holds it, else fetched at once, so
+    something already finished costs one read at most. On timeout the message says ``what``
+    is still ``doing``.
     """
     deadline = clock() + max(0, timeout)
     interval = FIRST_POLL_SECONDS
-    value = fetch()
+    value = fetch() if first is None else first
     while not finished(value):
         remaining = deadline - clock()
         if remaining <= 0:
             raise WaitTimeout(
-                f"wait_timeout: {what} still running after {timeout} seconds; raise "
+                f"wait_timeout: {what} is still {doing} after {timeout} seconds; raise "
                 "wait_timeout, or set wait: false and check on it later."
             )
         sleep(min(interval, remaining))

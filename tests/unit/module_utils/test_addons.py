@@ -246,7 +246,7 @@ def test_wait_times_out_naming_wait_timeout():
     def sleep(seconds):
         now[0] += seconds
 
-    with pytest.raises(ValueError, match=r"^wait_timeout: add-on x is still provisioning"):
+    with pytest.raises(TimeoutError, match=r"^wait_timeout: add-on x is still provisioning"):
         _addons.wait_until_provisioned(
             Stuck(),
             APP,
