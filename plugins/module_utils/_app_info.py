@@ -1,8 +1,9 @@
 # Copyright: herokuops.platform contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Read-only facts about an app: settings, buildpacks, add-ons, formation, releases, config.
+"""Read-only facts about an app: settings, buildpacks, add-ons, formation, dynos, releases,
+config.
 
-Six GETs per app; one for an app Heroku does not know (404), reported as ``exists: false`` so
+Seven GETs per app; one for an app Heroku does not know (404), reported as ``exists: false`` so
 playbooks can branch on it. Config values are only fetched into the result when asked for;
 callers must make sure the task's output is censored (see the app_info module).
 """
@@ -64,6 +65,7 @@ def read_app_info(client, app_name, *, releases_limit=DEFAULT_RELEASES_LIMIT, in
     buildpacks = client.get(api_path("apps", name, "buildpack-installations"))
     addons = client.get_all(api_path("apps", name, "addons"))
     formation = client.get_all(api_path("apps", name, "formation"))
+    dynos = client.get_all(api_path("apps", name, "dynos"))
     config = client.get(api_path("apps", name, "config-vars"))
     info = {
         "requested": app_name,
@@ -82,6 +84,10 @@ def read_app_info(client, app_name, *, releases_limit=DEFAULT_RELEASES_LIMIT, in
                 "command": entry.get("command"),
             }
             for entry in sorted(formation, key=lambda entry: entry.get("type", ""))
+        ],
+        "dynos": [
+            {key: dyno.get(key) for key in ("name", "type", "state", "size")}
+            for dyno in sorted(dynos, key=lambda dyno: dyno.get("name", ""))
         ],
         "releases": latest_releases(client, name, releases_limit),
         "config_var_names": sorted(config),

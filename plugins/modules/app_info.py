@@ -136,6 +136,12 @@ apps:
       type: list
       elements: dict
       sample: [{"type": "web", "quantity": 1, "size": "basic", "command": "gunicorn app:app"}]
+    dynos:
+      description: The app's dynos (formation and one-off) with their state, sorted by name.
+      returned: when the app exists
+      type: list
+      elements: dict
+      sample: [{"name": "web.1", "type": "web", "state": "up", "size": "basic"}]
     releases:
       description: The latest releases, newest first.
       returned: when the app exists

@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.support.slugs import deploy_procfile
+
 pytestmark = pytest.mark.integration
 
 SECRET = "planted-secret-a91c2e"
@@ -102,3 +104,18 @@ def test_other_api_errors_still_fail(heroku, playbook, two_apps):
     result = playbook([info_task(name=["demo-app", "other-app"])]).result("info")
     assert result["failed"] is True
     assert result["msg"].startswith("GET /apps/demo-app: 403")
+
+
+def test_dynos_of_a_deployed_app_with_their_state(heroku, playbook, app, tmp_path):
+    deploy_procfile(heroku, "demo-app", {"web": "serve", "worker": "work"}, tmp_path)
+    heroku.advance(5)
+    worker = {"type": "worker", "quantity": 2, "dyno_size": {"name": "standard-1x"}}
+    scaled = heroku.patch("/apps/demo-app/formation", {"updates": [worker]})
+    assert scaled.status_code == 200, scaled.text
+    result = playbook([info_task(name=["demo-app"])]).result("info")
+    dynos = result["apps"][0]["dynos"]
+    assert [(d["name"], d["type"], d["state"]) for d in dynos] == [
+        ("web.1", "web", "up"),
+        ("worker.1", "worker", "up"),
+        ("worker.2", "worker", "up"),
+    ]
