@@ -189,6 +189,22 @@ def test_every_environment_value_reaches_every_host_of_the_environment(tmp_path,
     assert sizes and sizes <= set(catalog.DYNO_SIZES)
 
 
+# The kinds name their pipeline, the environments their stage (so neither overrides the other).
+PIPELINES = {"web_apps": "acme-web", "cashbot_apps": "cashbot"}
+STAGES = {"development": "development", "staging": "staging", "production": "production"}
+STAGES["local"] = "development"
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_each_web_kind_app_joins_its_pipeline_at_the_environment_stage(environment):
+    listing = inventory_list(ROOT / "inventories" / environment)
+    host_vars = listing["_meta"]["hostvars"]
+    for kind in KINDS:
+        for host in group_hosts(listing, kind):
+            assert host_vars[host].get("heroku_pipeline_name") == PIPELINES.get(kind), host
+            assert host_vars[host]["heroku_pipeline_stage"] == STAGES[environment], host
+
+
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_shared_top_level_values_reach_every_host(tmp_path, environment):
     shared = load_yaml(ROOT / "group_vars" / "all.yml")
@@ -306,6 +322,13 @@ def test_site_in_check_mode_plans_every_app_and_writes_nothing(
     converged = [result for name, result in run.tasks() if "Converge Heroku app" in name]
     assert len(converged) == len(KINDS), [name for name, _ in run.tasks()]
     assert all(result["changed"] for result in converged)
+    # Each pipeline is planned once (it would be created; its apps do not exist to couple yet).
+    pipelines = {n: r for n, r in run.tasks() if "Converge pipeline " in n}
+    assert sorted(pipelines) == [
+        f"herokuops.platform.heroku_pipeline : Converge pipeline {name}"
+        for name in sorted(PIPELINES.values())
+    ]
+    assert all(result["changed"] for result in pipelines.values())
     assert heroku.writes() == []
     # The add-on plans of the environment were looked up, and they all exist.
     plan_reads = [r for r in heroku.requests_log() if "/plans/" in r["path"]]
