@@ -32,6 +32,7 @@ PRELOADED = (
     "ansible_collections.herokuops.platform.plugins.action.heroku",
     "ansible_collections.herokuops.platform.plugins.modules.app",
     "ansible_collections.herokuops.platform.plugins.modules.app_info",
+    "ansible_collections.herokuops.platform.plugins.modules.cost_info",
     "ansible_collections.herokuops.platform.plugins.modules.addon",
     "ansible_collections.herokuops.platform.plugins.modules.addon_attachment",
     "ansible_collections.herokuops.platform.plugins.modules.buildpacks",
