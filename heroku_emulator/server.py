@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 from . import resources
 from .errors import ApiError
 from .ratelimit import TokenBucket
+from .resources.dyno import crash_dynos
 from .resources.review_app_config import connect_github
 from .schema import Schema, describe_error, find_schema_file, first_error
 from .store import Clock, Store
@@ -26,6 +27,7 @@ RANGE = re.compile(
 DEFAULT_PAGE = 200
 MAX_PAGE = 1000
 CONTROL_PREFIX = "/__emulator/"
+CRASH_DYNOS = re.compile(r"apps/([^/]+)/dynos/crash")  # under CONTROL_PREFIX
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 FAULT_IDS = {
     429: "rate_limit",
@@ -174,6 +176,13 @@ class Emulator:
             with self.lock:
                 status, answer = connect_github(self.store, body)
                 self.store.save()  # kept in the state file like the API's own writes
+            return status, answer
+        crash = CRASH_DYNOS.fullmatch(name)
+        if crash and method == "POST":
+            call = Call(self, None, [crash.group(1)], body, {}, {})
+            with self.lock:
+                status, answer = crash_dynos(call, crash.group(1), body)
+                self.store.save()
             return status, answer
         if name == "links" and method == "GET":
             with self.lock:

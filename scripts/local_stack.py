@@ -2,6 +2,7 @@
 """Start and stop the local Heroku emulator and moto (AWS) on loopback.
 
     local_stack.py start [--dir DIR]   # prints nothing but errors; writes DIR/stack.json
+    local_stack.py start --postgres [--dir DIR]   # the same, with real databases (see below)
     local_stack.py env   [--dir DIR]   # shell exports pointing clients at the servers
     local_stack.py stop  [--dir DIR]
     local_stack.py adopt-fixtures [--dir DIR]   # create and deploy the local apps by hand
@@ -9,12 +10,20 @@
 
 Used by `make demo` and by molecule's create/destroy. No credentials are needed: the emulator
 accepts the key written to stack.json, moto accepts any.
+
+With --postgres, a private PostgreSQL server (the pgserver wheel, no system service, also as
+root) runs beside them, and each heroku-postgresql add-on is a real database with its own role
+on it, so DATABASE_URL works. The server outlives `start` (molecule's create and destroy are
+separate processes); `stop` stops it and removes its files.
 """
 
 import argparse
+import atexit
+import contextlib
 import io
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -48,36 +57,50 @@ def wait_for_port(port, process, seconds=30):
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {seconds}s")
 
 
-def start(folder, heroku_port=0, aws_port=0):
+def start(folder, heroku_port=0, aws_port=0, postgres=False):
     folder.mkdir(parents=True, exist_ok=True)
     if (folder / "stack.json").exists():
         stop(folder)
     heroku_port, aws_port = heroku_port or free_port(), aws_port or free_port()
-    logs = {name: open(folder / f"{name}.log", "w") for name in ("heroku", "aws")}  # noqa: SIM115
-    heroku = subprocess.Popen(
-        [
-            str(BIN / "heroku-emulator"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(heroku_port),
-            "--api-key",
-            LOCAL_API_KEY,
-            "--addon-provision-seconds",
-            "0.5",
-            "--release-phase-seconds",
-            "0.5",
-        ],
-        stdout=logs["heroku"],
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    aws = subprocess.Popen(
-        [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(aws_port)],
-        stdout=logs["aws"],
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    emulator_env, database = None, None
+    if postgres:
+        from heroku_emulator.cli import POSTGRES_URL_ENV
+
+        database, admin_url = start_postgres()
+        # The admin URL holds the superuser's password: in the environment, not on the command
+        # line that `ps` shows every user.
+        emulator_env = dict(os.environ, **{POSTGRES_URL_ENV: admin_url})
+    try:
+        logs = {name: open(folder / f"{name}.log", "w") for name in ("heroku", "aws")}  # noqa: SIM115
+        heroku = subprocess.Popen(
+            [
+                str(BIN / "heroku-emulator"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(heroku_port),
+                "--api-key",
+                LOCAL_API_KEY,
+                "--addon-provision-seconds",
+                "0.5",
+                "--release-phase-seconds",
+                "0.5",
+            ],
+            stdout=logs["heroku"],
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=emulator_env,
+        )
+        aws = subprocess.Popen(
+            [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(aws_port)],
+            stdout=logs["aws"],
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    except BaseException:
+        if database:
+            stop_postgres(database)
+        raise
     stack = {
         "pids": [heroku.pid, aws.pid],
         "env": {
@@ -90,6 +113,8 @@ def start(folder, heroku_port=0, aws_port=0):
             "AWS_REGION": "us-east-1",
         },
     }
+    if database:
+        stack["postgres"] = database
     (folder / "stack.json").write_text(json.dumps(stack, indent=2))
     try:
         wait_for_port(heroku_port, heroku)
@@ -100,6 +125,54 @@ def start(folder, heroku_port=0, aws_port=0):
     return stack
 
 
+def start_postgres():
+    """Start a private PostgreSQL server that outlives this process.
+
+    Returns (what stop_postgres needs, the superuser's URL). The record holds no password: the
+    emulator gets the URL at its start, and every add-on's DATABASE_URL carries its own."""
+    from heroku_emulator.postgres import LocalPostgres
+
+    server = LocalPostgres().start()
+    # LocalPostgres stops its server when this process exits; this one must keep running
+    # until `local_stack.py stop`, which may be another process (molecule's destroy).
+    atexit.unregister(server.stop)
+    pid = int((server.data_dir / "postmaster.pid").read_text().split()[0])
+    database = {
+        "pid": pid,
+        "host": server.host,
+        "port": server.port,
+        "base": str(server.base),
+        "data_dir": str(server.data_dir),
+    }
+    return database, server.admin_url
+
+
+def stop_postgres(database):
+    """Stop the server start_postgres started (fast shutdown) and remove all its files."""
+    pid_file = Path(database["data_dir"]) / "postmaster.pid"
+    pid = database["pid"]
+    # Only that server: its pid file still names it (a pid alone may have been reused).
+    running = pid_file.exists() and pid_file.read_text().split()[:1] == [str(pid)]
+    if running:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGINT)  # PostgreSQL's fast shutdown
+            if not wait_for_exit(pid, seconds=30):
+                os.kill(pid, signal.SIGKILL)
+                wait_for_exit(pid, seconds=5)
+    shutil.rmtree(database["base"], ignore_errors=True)
+
+
+def wait_for_exit(pid, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def load(folder):
     return json.loads((folder / "stack.json").read_text())
 
@@ -108,19 +181,17 @@ def stop(folder):
     path = folder / "stack.json"
     if not path.exists():
         return
-    for pid in load(folder)["pids"]:
+    stack = load(folder)
+    for pid in stack["pids"]:
         try:
             os.killpg(pid, signal.SIGTERM)
         except ProcessLookupError:
             continue
-        for _ in range(50):
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.1)
-        else:
+        if not wait_for_exit(pid, seconds=5):
             os.killpg(pid, signal.SIGKILL)
+    # After the emulator: it may still be dropping an add-on's database.
+    if "postgres" in stack:
+        stop_postgres(stack["postgres"])
     path.unlink()
 
 
@@ -241,8 +312,20 @@ def main():
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--heroku-port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--aws-port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="start: back heroku-postgresql add-ons with real databases on a private PostgreSQL",
+    )
     args = parser.parse_args()
-    if args.action == "start":
+    if args.action == "start" and args.postgres:
+        from heroku_emulator.postgres import PostgresUnavailable
+
+        try:
+            start(args.dir, args.heroku_port, args.aws_port, postgres=True)
+        except PostgresUnavailable as error:
+            sys.exit(f"local_stack.py start --postgres: no PostgreSQL server could start: {error}")
+    elif args.action == "start":
         start(args.dir, args.heroku_port, args.aws_port)
     elif args.action == "adopt-fixtures":
         # The local apps as the runbooks leave them: created and deployed by hand.

@@ -1,4 +1,10 @@
-"""dyno: the formation's dynos (computed from it) and one-off dynos."""
+"""dyno: the formation's dynos (computed from it) and one-off dynos.
+
+A formation dyno's id stands for one run of it: a new release, a restart or a resize replaces
+the dyno and gives it a new id. The control API crashes a dyno by noting that id in its
+formation record (``crashed``); the dyno reports ``crashed`` while it still has that id, so
+whatever replaces it on Heroku brings it back ``up``.
+"""
 
 import random
 
@@ -6,7 +12,7 @@ from .. import catalog
 from ..errors import ApiError, invalid_params, not_found
 from ..shared import app_ref, current_release, releases_of
 from . import handles
-from .build import settled_app
+from .build import settle_builds, settled_app
 from .dyno_size import find_dyno_size
 from .formation import formation_of, process_type_missing
 
@@ -31,18 +37,21 @@ def formation_dynos(call, app):
             )
             # A new release or a restart replaces the dyno, so it gets a new id.
             key = f"{app['id']}:{name}:{release['version']}:{started}"
+            dyno_id = catalog.fixed_id("dyno", key)
+            crash = record.get("crashed", {}).get(name)
+            crashed = crash is not None and crash["dyno_id"] == dyno_id
             dynos.append(
                 {
-                    "id": catalog.fixed_id("dyno", key),
+                    "id": dyno_id,
                     "name": name,
                     "type": record["type"],
                     "command": record["command"],
                     "size": record["size"],
                     "attach_url": None,
-                    "state": "up",
+                    "state": "crashed" if crashed else "up",
                     "release": release,
                     "created_at": started,
-                    "updated_at": started,
+                    "updated_at": crash["at"] if crashed else started,
                     "formation": record,
                 }
             )
@@ -207,3 +216,47 @@ def dyno_restart_all(call):
     for dyno in formation_dynos(call, app):
         replace_dyno(call, dyno)
     return 202, {}
+
+
+def crash_dynos(call, identity, body):
+    """The control API's POST /__emulator/apps/{app}/dynos/crash with {"type": "worker"} (every
+    dyno of the process type) or {"name": "worker.1"}: those formation dynos report ``crashed``
+    until a restart, a new release or a formation change replaces them, as a crashed dyno on
+    Heroku stays crashed until it is restarted (Heroku's own automatic restart is left out, so
+    a test decides when the crash ends). Returns (status, body): the crashed dynos."""
+    app = next((a for a in call.store.all("apps") if identity in (a["id"], a["name"])), None)
+    if app is None:
+        return 404, {"id": "not_found", "message": f"No app {identity!r} to crash dynos of."}
+    body = body if isinstance(body, dict) else {}
+    wanted = {key: body.get(key) for key in ("type", "name") if body.get(key) is not None}
+    if len(wanted) != 1 or not isinstance(next(iter(wanted.values())), str):
+        return 422, {
+            "id": "invalid_params",
+            "message": 'Give exactly one of "type" (a process type) or "name" (a dyno such as '
+            "worker.1), as a string.",
+        }
+    key, value = next(iter(wanted.items()))
+    settle_builds(call, app)
+    chosen = [dyno for dyno in formation_dynos(call, app) if dyno[key] == value]
+    if not chosen:
+        what = "process type" if key == "type" else "dyno"
+        return 404, {
+            "id": "not_found",
+            "message": f"No formation dyno of {what} {value!r} runs on app {app['name']} "
+            "(one-off dynos and process types scaled to 0 have none to crash).",
+        }
+    now = call.now()
+    for dyno in chosen:
+        dyno["formation"].setdefault("crashed", {})[dyno["name"]] = {
+            "dyno_id": dyno["id"],
+            "at": now,
+        }
+    names = {dyno["name"] for dyno in chosen}
+    return 200, {
+        "app": app_ref(app),
+        "crashed": [
+            render_dyno(call, app, dyno)
+            for dyno in formation_dynos(call, app)
+            if dyno["name"] in names
+        ],
+    }

@@ -73,6 +73,14 @@ def apply_update(call, record, quantity, size):
         return
     if record["size"] != size:
         record["resized_at"] = call.now()  # new size: Heroku replaces the running dynos
+    if record.get("crashed"):
+        # Scaling down stops the dynos above the new quantity: scaled up again, they are new
+        # dynos, not the crashed ones (see dyno.py; a resize gives every dyno a new id anyway).
+        record["crashed"] = {
+            name: crash
+            for name, crash in record["crashed"].items()
+            if int(name.rsplit(".", 1)[1]) <= quantity
+        }
     record.update(quantity=quantity, size=size, updated_at=call.now())
 
 

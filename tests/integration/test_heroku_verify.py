@@ -242,3 +242,41 @@ def test_a_database_that_refuses_connections_fails_naming_the_check(app_with_dat
     message = failed_checks(run)
     assert "database: cannot connect through BROKEN_URL: " in message
     assert "password authentication failed" in message
+
+
+# -- a crashed dyno (the emulator's control API crashes it) ---------------------------------
+
+
+def crash_dynos(heroku, app_name, **body):
+    """Crash formation dynos through the emulator's control API ({"type": ...} or {"name": ...})."""
+    response = heroku.session.post(
+        f"{heroku.url}/__emulator/apps/{app_name}/dynos/crash", json=body, timeout=10
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["crashed"]
+
+
+def test_a_crashed_dyno_fails_naming_its_type_until_the_dyno_module_restarts_it(
+    heroku, tmp_path, playbook
+):
+    healthy_app(heroku, tmp_path)
+    crashed = crash_dynos(heroku, "demo-app", type="worker")
+    assert [(d["name"], d["state"]) for d in crashed] == [("worker.1", "crashed")]
+
+    message = failed_checks(verify(heroku, tmp_path, declared()))
+    assert "dynos: worker: 0 of 1 dynos up (worker.1 crashed)" in message
+    assert "1 check(s) failed" in message
+    assert "web" not in message.split("failed:", 1)[1]
+
+    writes = len(heroku.writes())
+    restarted = playbook(
+        [{"name": "restart", "herokuops.platform.dyno": {"app": "demo-app", "restart": "worker"}}]
+    ).result("restart")
+    assert restarted["changed"] is True, restarted
+    assert [(w["method"], w["path"]) for w in heroku.writes()[writes:]] == [
+        ("DELETE", "/apps/demo-app/formations/worker")
+    ]
+
+    run = verify(heroku, tmp_path, declared())
+    assert run.rc == 0, run.stdout + run.stderr
+    assert report(run)["msg"] == "heroku_verify demo-app: every check passed"
