@@ -139,7 +139,7 @@ def test_promote_a_good_release_then_verify_and_rerun_is_a_no_op(heroku, shop, t
     assert current(heroku, "shop-production")["slug"]["id"] == staging["slug"]["id"]
     assert len(promotions(heroku, writes)) == 1
     verified = run.result(VERIFY_REPORT.format("shop-production"))
-    assert verified["msg"] == "heroku_verify shop-production: every check passed"
+    assert verified["msg"].startswith("heroku_verify shop-production: every check passed:")
     # --limit: staging itself was neither promoted to nor verified.
     assert {host for play in run.report["plays"] for t in play["tasks"] for host in t["hosts"]} == {
         "shop-production"
@@ -184,7 +184,9 @@ def test_rollback_to_previous_then_verify_then_rerun_is_a_no_op(heroku, two_depl
     assert rolled["changed"] is True
     assert rolled["rolled_back_to"] == first["version"]
     assert current(heroku, "demo-app")["slug"]["id"] == first["slug"]["id"]
-    assert run.result(VERIFY_REPORT.format("demo-app"))["msg"].endswith("every check passed")
+    assert run.result(VERIFY_REPORT.format("demo-app"))["msg"].startswith(
+        "heroku_verify demo-app: every check passed:"
+    )
 
     writes = len(heroku.writes())
     again = run_day2(heroku, "rollback.yml", inventory, limit="demo-app")

@@ -81,7 +81,8 @@ def test_a_healthy_app_passes_every_check_and_writes_nothing(heroku, tmp_path, h
     assert run.rc == 0, run.stdout + run.stderr
     result = report(run)
     assert result.get("failed") is not True, result
-    assert result["msg"] == "heroku_verify demo-app: every check passed"
+    assert result["msg"].startswith("heroku_verify demo-app: every check passed: dynos up (")
+    assert "latest release succeeded, health URL answered" in result["msg"]
     assert health_server.hits >= 1
     assert heroku.writes()[writes:] == []
     assert run.changed_count() == 0
@@ -223,7 +224,8 @@ def test_a_missing_vector_extension_fails_then_ensure_installs_it(app_with_datab
         heroku, tmp_path, {**host, "heroku_verify_ensure_extensions": True}, verbosity=4
     )
     assert ensured.rc == 0, ensured.stdout
-    assert report(ensured)["msg"] == "heroku_verify demo-app: every check passed"
+    assert report(ensured)["msg"].startswith("heroku_verify demo-app: every check passed:")
+    assert "database connected with vector" in report(ensured)["msg"]
     assert has_vector(url)
     assert ensured.changed_count() == 1  # the CREATE EXTENSION
     assert password not in ensured.stdout + ensured.stderr
@@ -279,4 +281,4 @@ def test_a_crashed_dyno_fails_naming_its_type_until_the_dyno_module_restarts_it(
 
     run = verify(heroku, tmp_path, declared())
     assert run.rc == 0, run.stdout + run.stderr
-    assert report(run)["msg"] == "heroku_verify demo-app: every check passed"
+    assert report(run)["msg"].startswith("heroku_verify demo-app: every check passed:")
