@@ -124,7 +124,9 @@ def has_masked(value):
 
 def part_of(diff):
     header = str(diff.get("after_header") or diff.get("before_header") or "")
-    title = header.split(" of ", 1)[0].strip()
+    # "<title> of <app>"; a pipeline's own header is "pipeline <name>".
+    title = header.split(" of ", 1)[0] if " of " in header else header.split(" ", 1)[0]
+    title = title.strip()
     return PART_BY_TITLE.get(title, title.replace("-", "").replace(" ", "_") or "unknown")
 
 
@@ -194,6 +196,10 @@ def describe(part, before, after):
         return ["app missing (would be created)"]
     if part == "app" and before and not after:
         return ["app exists (would be deleted)"]
+    if part == "pipeline" and not before and after:
+        return ["pipeline missing (would be created)"]
+    if part == "pipeline_coupling" and not before and after:
+        return [f"not in pipeline {after.get('pipeline')} (declared at stage {after.get('stage')})"]
     before, after = unwrap(part, before), unwrap(part, after)
     if isinstance(before, Mapping) or isinstance(after, Mapping):
         found = describe_mappings(part, before or {}, after or {})

@@ -271,3 +271,59 @@ def test_an_app_not_created_yet_is_one_missing_row(heroku, tmp_path):
     assert report["hosts_checked"] == ["drift-owner", "drift-new"]
     assert report["failed_hosts"] == []
     assert BOT_TOKEN not in run.stdout + table
+
+
+def test_pipelines_drift_is_named_by_app_and_stage(heroku, tmp_path):
+    """The pipelines the apps join are compared too: a coupling moved by hand is named."""
+    hosts = {
+        BOT: {**HOSTS[BOT], "heroku_pipeline_name": "drift", "heroku_pipeline_stage": "staging"},
+        WEB: {
+            **{k: v for k, v in HOSTS[WEB].items() if k != "heroku_app_attachments"},
+            "heroku_pipeline_name": "drift",
+            "heroku_pipeline_stage": "production",
+        },
+    }
+    inventory = write_inventory(tmp_path, hosts)
+    reports = tmp_path / "reports"
+
+    # Nothing exists yet: each app would be created, and the pipeline too (no coupling to read).
+    run, written, _ = run_drift(heroku, inventory, reports)
+    assert run.rc == 0, run.stdout + run.stderr
+    assert heroku.writes() == []
+    assert rows_of(written["rows"]) == [
+        (BOT, "app", "app missing (would be created)"),
+        (WEB, "app", "app missing (would be created)"),
+        ("pipeline drift", "pipeline", "pipeline missing (would be created)"),
+    ]
+
+    converged = run_day2(heroku, "site.yml", inventory)
+    assert converged.rc == 0, converged.stdout + converged.stderr
+    run, written, _ = run_drift(heroku, inventory, reports, fail=True)
+    assert run.rc == 0, run.stdout + run.stderr
+    assert written["rows"] == []
+
+    # By hand: the bot's app moved to production, the web app taken out of the pipeline.
+    couplings = {c["app"]["id"]: c for c in heroku.get("/pipeline-couplings").json()}
+    app_ids = {a["name"]: a["id"] for a in heroku.get("/apps").json()}
+    moved = heroku.patch(
+        f"/pipeline-couplings/{couplings[app_ids[BOT]]['id']}", {"stage": "production"}
+    )
+    assert moved.status_code == 200, moved.text
+    removed = heroku.delete(f"/pipeline-couplings/{couplings[app_ids[WEB]]['id']}")
+    assert removed.status_code == 200, removed.text
+
+    writes = len(heroku.writes())
+    run, written, table = run_drift(heroku, inventory, reports, fail=True)
+    assert run.rc != 0
+    assert heroku.writes()[writes:] == []
+    assert rows_of(written["rows"]) == [
+        (BOT, "pipeline_coupling", "stage: production -> staging"),
+        (WEB, "pipeline_coupling", "not in pipeline drift (declared at stage production)"),
+    ]
+    assert sorted(table_rows(table)) == rows_of(written["rows"])
+
+    fixed = run_day2(heroku, "site.yml", inventory)
+    assert fixed.rc == 0, fixed.stdout + fixed.stderr
+    run, written, _ = run_drift(heroku, inventory, reports, fail=True)
+    assert run.rc == 0
+    assert written["rows"] == []
