@@ -205,6 +205,45 @@ def test_each_web_kind_app_joins_its_pipeline_at_the_environment_stage(environme
             assert host_vars[host]["heroku_pipeline_stage"] == STAGES[environment], host
 
 
+def test_promote_finds_each_production_app_source_in_the_staging_inventory(tmp_path):
+    """promote.yml on inventories/production promotes from an app of the staging inventory that
+    joins the same pipeline at stage staging."""
+    staging = inventory_list(ROOT / "inventories" / "staging")["_meta"]["hostvars"]
+    play = [
+        {
+            "name": "Resolve the promotion source",
+            "hosts": "all",
+            "gather_facts": False,
+            "tasks": [
+                {
+                    "name": "resolved",
+                    "ansible.builtin.debug": {
+                        "msg": "{{ heroku_pipeline_name | default('') }}"
+                        " {{ heroku_promote_source }}"
+                    },
+                }
+            ],
+        }
+    ]
+    playbook = tmp_path / "promote-source.yml"
+    playbook.write_text(yaml.safe_dump(play, sort_keys=False))
+    run = run_playbook(
+        tmp_path,
+        None,
+        "http://127.0.0.1:9",
+        playbook=playbook,
+        inventory=str(ROOT / "inventories" / "production"),
+    )
+    assert run.rc == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    sources = {h: r["msg"].split() for h, r in run.report["plays"][0]["tasks"][0]["hosts"].items()}
+    promoted = {host: found for host, found in sources.items() if len(found) == 2}
+    assert sorted(promoted) == ["acme-web", "cashbot"]
+    for host, (pipeline, source) in promoted.items():
+        assert source == f"{host}-staging"
+        assert staging[source]["heroku_pipeline_name"] == pipeline
+        assert staging[source]["heroku_pipeline_stage"] == "staging"
+
+
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_shared_top_level_values_reach_every_host(tmp_path, environment):
     shared = load_yaml(ROOT / "group_vars" / "all.yml")
