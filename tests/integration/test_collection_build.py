@@ -266,3 +266,55 @@ def test_installed_tarball_runs_a_playbook_from_outside_the_repo(
     doc = run([BIN / "ansible-doc", "--json", "herokuops.platform.app_info"], outside, env)
     documented = json.loads(doc.stdout)["herokuops.platform.app_info"]["doc"]
     assert documented["filename"] == str(collection / "plugins" / "modules" / "app_info.py")
+
+
+def test_installed_collection_playbooks_converge_report_drift_and_cost(built, heroku, tmp_path):
+    """A user's own inventory, outside the repo, with the playbooks the tarball ships:
+    `ansible-playbook herokuops.platform.site` (apps and a pipeline), then drift and cost."""
+    _, names, _, installed = built
+    for shipped in ("playbooks/vars/pipelines.yml", "playbooks/templates/drift.txt.j2"):
+        assert shipped in names
+    outside = tmp_path / "ops"
+    outside.mkdir()
+    hosts = {
+        "shop-staging": {"heroku_pipeline_stage": "staging"},
+        "shop": {"heroku_pipeline_stage": "production"},
+    }
+    inventory = {
+        "all": {
+            "hosts": hosts,
+            "vars": {
+                "ansible_connection": "local",
+                "ansible_python_interpreter": PYTHON,
+                "heroku_environment": "production",
+                "heroku_pipeline_name": "shop",
+                "heroku_app_config_vars": {"LOG_LEVEL": "INFO"},
+                "heroku_app_addons": [{"plan": "heroku-postgresql:essential-0"}],
+            },
+        }
+    }
+    (outside / "hosts.yml").write_text(yaml.safe_dump(inventory, sort_keys=False))
+    env = clean_env(
+        ANSIBLE_COLLECTIONS_PATH=str(installed),
+        HEROKU_API_URL=heroku.url,
+        HEROKU_API_KEY="test-api-key",
+    )
+    reports = ["-e", f"heroku_report_dir={outside / 'reports'}"]
+
+    def playbook(name, *args):
+        command = [BIN / "ansible-playbook", "-i", "hosts.yml", f"herokuops.platform.{name}"]
+        return run([*command, *args], outside, env)
+
+    playbook("site")
+    assert sorted(a["name"] for a in heroku.get("/apps").json()) == ["shop", "shop-staging"]
+    assert [p["name"] for p in heroku.get("/pipelines").json()] == ["shop"]
+    assert len(heroku.get("/pipeline-couplings").json()) == 2
+
+    writes = len(heroku.writes())
+    playbook("drift", *reports, "-e", "heroku_drift_fail=true")
+    assert json.loads((outside / "reports" / "drift.json").read_text())["rows"] == []
+    playbook("cost", *reports)
+    cost = json.loads((outside / "reports" / "cost.json").read_text())
+    # Two essential-0 databases ($5 each), no dynos: now as declared.
+    assert (cost["total"]["now_cents"], cost["total"]["declared_cents"]) == (1000, 1000)
+    assert heroku.writes()[writes:] == []
