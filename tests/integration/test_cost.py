@@ -9,13 +9,11 @@ papertrail choklad, newrelic wayne and scheduler standard 0.
 """
 
 import json
-import subprocess
-from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 
-from tests.support.playbook import JSON_REPORT_ENV, PYTHON, ROOT, PlaybookRun, ansible_env
+from tests.support.playbook import ROOT, run_playbook
 from tests.support.slugs import deploy_procfile
 
 pytestmark = pytest.mark.integration
@@ -59,25 +57,17 @@ PRODUCTION_DECLARED = 18000 + 20500 + 500 + 700  # the four lines above, added u
 
 def run_cost(heroku, *, limit=None, extra_vars=None, cwd=ROOT, check=False):
     """ansible-playbook -i inventories/production playbooks/cost.yml, without a vault."""
-    command = [str(Path(PYTHON).parent / "ansible-playbook"), str(COST), "-i", str(PRODUCTION)]
-    if limit:
-        command += ["--limit", limit]
-    if extra_vars:
-        command += ["-e", json.dumps(extra_vars)]
-    if check:
-        command.append("--check")
-    completed = subprocess.run(
-        command,
+    run = run_playbook(
+        None,
+        None,
+        heroku.url,
+        playbook=COST,
+        inventory=str(PRODUCTION),
+        limit=limit,
+        extra_vars=extra_vars,
+        check=check,
         cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        # As a shell starts it: its PWD is the working directory.
-        env=ansible_env(heroku.url, extra={**JSON_REPORT_ENV, "PWD": str(cwd)}),
     )
-    start = completed.stdout.find("{")
-    report = json.loads(completed.stdout[start:]) if start >= 0 else {}
-    run = PlaybookRun(completed.returncode, completed.stdout, completed.stderr, report)
     assert run.rc == 0, run.stdout[-4000:] + run.stderr[-2000:]
     return run
 

@@ -4,20 +4,13 @@ Each test writes its own inventory (one host per app, local connection) and runs
 from playbooks/ with --limit, as ops would.
 """
 
-import json
-import subprocess
-from pathlib import Path
-
 import pytest
 import yaml
 
 from tests.support.github import connect_github
 from tests.support.playbook import (
-    JSON_REPORT_ENV,
     PYTHON,
     ROOT,
-    PlaybookRun,
-    ansible_env,
     run_playbook,
 )
 from tests.support.slugs import deploy_procfile
@@ -41,25 +34,17 @@ def write_inventory(tmp_path, hosts):
 
 def run_day2(heroku, name, inventory, *, limit=None, extra_vars=None, env=None, check=False):
     """ansible-playbook playbooks/<name>.yml -i inventory [--limit ...] [-e ...]."""
-    command = [str(Path(PYTHON).parent / "ansible-playbook"), str(ROOT / "playbooks" / name)]
-    command += ["-i", str(inventory)]
-    if limit:
-        command += ["--limit", limit]
-    if extra_vars:
-        command += ["-e", json.dumps(extra_vars)]
-    if check:
-        command.append("--check")
-    completed = subprocess.run(
-        command,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=ansible_env(heroku.url, extra={**JSON_REPORT_ENV, **(env or {})}),
+    return run_playbook(
+        None,
+        None,
+        heroku.url,
+        playbook=ROOT / "playbooks" / name,
+        inventory=str(inventory),
+        limit=limit,
+        extra_vars=extra_vars,
+        env=env,
+        check=check,
     )
-    start = completed.stdout.find("{")
-    report = json.loads(completed.stdout[start:]) if start >= 0 else {}
-    return PlaybookRun(completed.returncode, completed.stdout, completed.stderr, report)
 
 
 def current(heroku, app):

@@ -8,13 +8,11 @@ and secrets nowhere, fail only when asked, honour --limit, and be clean again af
 
 import json
 import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 
 from tests.integration.test_day2_playbooks import run_day2, write_inventory
-from tests.support.playbook import JSON_REPORT_ENV, PYTHON, ROOT, PlaybookRun, ansible_env
+from tests.support.playbook import ROOT, run_playbook
 from tests.support.slugs import deploy_procfile
 
 pytestmark = pytest.mark.integration
@@ -92,25 +90,21 @@ def run_drift(heroku, inventory, report_dir, *, fail=False, limit=None, verbose=
     report then); otherwise the JSON report gives each task's result.
     """
     shutil.rmtree(report_dir, ignore_errors=True)
-    command = [str(Path(PYTHON).parent / "ansible-playbook"), str(ROOT / "playbooks/drift.yml")]
-    command += ["-i", str(inventory), "-e", json.dumps({"heroku_report_dir": str(report_dir)})]
+    extra_vars = {"heroku_report_dir": str(report_dir)}
     if fail:
-        command += ["-e", "heroku_drift_fail=true"]
-    if limit:
-        command += ["--limit", limit]
-    if verbose:
-        command += ["-vvvv", "--diff"]
-    completed = subprocess.run(
-        command,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=ansible_env(heroku.url, extra=None if verbose else JSON_REPORT_ENV),
+        extra_vars["heroku_drift_fail"] = True
+    run = run_playbook(
+        None,
+        None,
+        heroku.url,
+        playbook=ROOT / "playbooks" / "drift.yml",
+        inventory=str(inventory),
+        limit=limit,
+        extra_vars=extra_vars,
+        verbosity=4 if verbose else 0,
+        diff=verbose,
+        json_output=not verbose,
     )
-    start = completed.stdout.find("{")
-    report = json.loads(completed.stdout[start:]) if start >= 0 and not verbose else {}
-    run = PlaybookRun(completed.returncode, completed.stdout, completed.stderr, report)
     written = report_dir / "drift.json"
     table = report_dir / "drift.txt"
     return (

@@ -30,8 +30,14 @@ def load_yaml(path):
 
 
 def environment_values(environment):
-    """The environment's own file: its plans and sizes, as written."""
-    return load_yaml(ROOT / "inventories" / environment / "group_vars" / environment / "main.yml")
+    """The environment's own file: its plans and sizes, as written. Templated values (the
+    promotion source) resolve per host; their own test checks them."""
+    values = load_yaml(ROOT / "inventories" / environment / "group_vars" / environment / "main.yml")
+    return {
+        name: value
+        for name, value in values.items()
+        if not (isinstance(value, str) and "{{" in value)
+    }
 
 
 def local_stand_ins():

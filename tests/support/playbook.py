@@ -89,8 +89,11 @@ def run_playbook(
     env=None,
     inventory=None,
     playbook=None,
+    limit=None,
+    cwd=ROOT,
 ):
-    """Run `tasks` (a list of task dicts, or YAML text) on localhost; return a PlaybookRun."""
+    """Run `tasks` (a list of task dicts, or YAML text) on localhost, or `playbook` on
+    `inventory` (--limit `limit`), from `cwd` as a shell there would; return a PlaybookRun."""
     if playbook is None:
         if isinstance(tasks, str):
             tasks = yaml.safe_load(textwrap.dedent(tasks))
@@ -113,13 +116,16 @@ def run_playbook(
         command.append("--diff")
     if verbosity:
         command.append("-" + "v" * verbosity)
+    if limit:
+        command += ["--limit", limit]
     if extra_vars:
         command += ["-e", json.dumps(extra_vars)]
-    extra_env = dict(JSON_REPORT_ENV) if json_output else {}
+    # A shell started there has it as PWD (the report playbooks write below it).
+    extra_env = {"PWD": str(cwd), **(JSON_REPORT_ENV if json_output else {})}
     extra_env.update(env or {})
     completed = subprocess.run(
         command,
-        cwd=ROOT,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=600,
