@@ -1,4 +1,5 @@
-"""scheduling/: the cron line, the systemd units and the AWX job template, as shipped.
+"""scheduling/: the cron lines, the systemd units and the AWX job template, as shipped
+(secret rotation, and the daily drift check).
 
 The cron line and the service's ExecStart are run for real (paths under /opt/herokuops and /etc
 moved into tmp_path) on a checkout that is this one, with a production inventory of one app that
@@ -83,10 +84,10 @@ def cron_values(field, lowest, highest, names):
     return values
 
 
-def cron_entries():
-    """(environment assignments, [(five time fields, user, command)]) of the cron.d file."""
+def cron_entries(path=CRON_FILE):
+    """(environment assignments, [(five time fields, user, command)]) of a cron.d file."""
     environment, jobs = {}, []
-    for line in CRON_FILE.read_text().splitlines():
+    for line in path.read_text().splitlines():
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         assignment = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$", line)
@@ -456,3 +457,296 @@ def test_awx_task_arguments_match_the_modules(awx_collections):
         (3, 17, 0)
     ] * 3
     assert (occurrences[1] - occurrences[0]).days == 1
+
+
+# -- the drift schedule --------------------------------------------------------------------------
+# playbooks/drift.yml daily, on the rotation's checkout, credentials and vault password: the cron
+# line and the service's ExecStart run for real on a production-like inventory of two apps whose
+# sensitive config vars come from an encrypted vault.yml.
+DRIFT_CRON_FILE = SCHEDULING / "cron" / "herokuops-drift"
+DRIFT_SERVICE = SCHEDULING / "systemd" / "herokuops-drift.service"
+DRIFT_TIMER = SCHEDULING / "systemd" / "herokuops-drift.timer"
+DRIFT_LOCK = "/run/lock/herokuops-drift.lock"
+DRIFT_REPORT_DIR = "/var/lib/herokuops/drift"
+DRIFT_ARGS = [
+    "-i",
+    "inventories/production",
+    "playbooks/drift.yml",
+    "--vault-password-file",
+    VAULT_PASSWORD_FILE,
+    "-e",
+    "heroku_drift_fail=true",
+    "-e",
+    f"heroku_report_dir={DRIFT_REPORT_DIR}",
+]
+DRIFT_BOT, DRIFT_WEB = "drift-sched-bot", "drift-sched-web"
+DRIFT_VAULT_PASSWORD = "drift-vault-pass-5e0c1b"
+BOT_TOKEN = "bot-token-declared-9a4e21"
+HAND_SET_TOKEN = "bot-token-hand-set-06f3d7"
+DRIFT_APPS = {  # app: (plain config vars, sensitive config vars), as declared and on Heroku
+    DRIFT_BOT: ({"LOG_LEVEL": "INFO", "APP_ENV": "prod"}, {"BOT_TOKEN": BOT_TOKEN}),
+    DRIFT_WEB: ({"NODE_ENV": "production"}, {}),
+}
+
+
+@pytest.fixture
+def drift_cron():
+    """cron_entries() of the drift cron.d file."""
+    return cron_entries(DRIFT_CRON_FILE)
+
+
+def test_drift_cron_file_is_one_valid_daily_line(drift_cron):
+    assert "." not in DRIFT_CRON_FILE.name and DRIFT_CRON_FILE.read_text().endswith("\n")
+    environment, jobs = drift_cron
+    assert len(jobs) == 1
+    (fields, user, command) = jobs[0]
+    matched = [cron_values(field, *spec[1:]) for field, spec in zip(fields, FIELDS, strict=True)]
+    minute, hour, day, month, weekday = matched
+    assert (minute, hour) == ({47}, {6})  # once a day at 06:47, well after rotation's 03:17
+    assert day == set(range(1, 32)) and month == set(range(1, 13))
+    assert weekday == set(range(0, 8))
+    assert environment["CRON_TZ"] == "UTC" and environment["SHELL"] == "/bin/sh"
+    assert "MAILTO" in environment
+    assert user == "herokuops"
+    # Rotation's checkout, credentials and vault password; its own lock, report dir and log.
+    words = shlex.split(command.replace("{", "").replace("}", "").replace(";", " ; "))
+    assert f"cd {CHECKOUT}" in command and f". {ENV_FILE}" in command
+    playbook_args = words[words.index(f"{CHECKOUT}/.venv/bin/ansible-playbook") + 1 :]
+    assert playbook_args[: len(DRIFT_ARGS)] == DRIFT_ARGS
+    assert words[words.index("/usr/bin/flock") :][:5] == [
+        "/usr/bin/flock",
+        "-n",
+        "-E",
+        "75",
+        DRIFT_LOCK,
+    ]
+    assert f"tee -a {LOG_DIR}/drift.log" in command
+    assert "%" not in command  # cron would turn it into a newline
+    assert (ROOT / "playbooks" / "drift.yml").is_file()
+
+
+class DriftInstallation(Installation):
+    """Installation with the drift inventory: a group `production` of two apps, the bot's
+    secret in group_vars/production/vault.yml encrypted with the vault password file's password;
+    and the drift lock and report dir moved into it too."""
+
+    def __init__(self, tmp_path, heroku, aws):
+        super().__init__(tmp_path, heroku, aws)
+        from ansible.parsing.vault import VaultLib, VaultSecret
+
+        inventory = self.checkout / "inventories" / "production"
+        hosts = {
+            app: {
+                "heroku_app_region": "eu",
+                "heroku_app_config_vars": plain,
+                **(
+                    {"heroku_app_sensitive_config_vars": "{{ vault_bot_secrets }}"}
+                    if sensitive
+                    else {}
+                ),
+            }
+            for app, (plain, sensitive) in DRIFT_APPS.items()
+        }
+        (inventory / "hosts.yml").write_text(
+            yaml.safe_dump(
+                {
+                    "all": {
+                        "vars": {
+                            "ansible_connection": "local",
+                            "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+                        },
+                        "children": {"production": {"hosts": hosts}},
+                    }
+                }
+            )
+        )
+        group_vars = inventory / "group_vars" / "production"
+        group_vars.mkdir(parents=True)
+        vault = VaultLib([("default", VaultSecret(DRIFT_VAULT_PASSWORD.encode()))])
+        secrets = yaml.safe_dump({"vault_bot_secrets": DRIFT_APPS[DRIFT_BOT][1]})
+        (group_vars / "vault.yml").write_bytes(vault.encrypt(secrets))
+        self.vault_password.write_text(DRIFT_VAULT_PASSWORD + "\n")
+        self.drift_lock = self.root / "run" / "lock" / "herokuops-drift.lock"
+        self.report_dir = self.root / "var" / "lib" / "herokuops" / "drift"
+        self.report_dir.mkdir(parents=True)  # install -d -o herokuops, as the cron file says
+
+    def place(self, text):
+        text = super().place(text)
+        for shipped, here in ((DRIFT_LOCK, self.drift_lock), (DRIFT_REPORT_DIR, self.report_dir)):
+            text = text.replace(shipped, str(here))
+        return text
+
+    def log(self):
+        path = self.log_dir / "drift.log"
+        return path.read_text() if path.exists() else ""
+
+    def report(self):
+        return json.loads((self.report_dir / "drift.json").read_text())
+
+
+@pytest.fixture
+def drift_installation(ansible_ready, tmp_path, heroku, aws):
+    """Both apps on the emulator exactly as the drift inventory declares them."""
+    for app, (plain, sensitive) in DRIFT_APPS.items():
+        created = heroku.post("/apps", {"name": app, "region": "eu"})
+        assert created.status_code == 201, created.text
+        configured = heroku.patch(f"/apps/{app}/config-vars", {**plain, **sensitive})
+        assert configured.status_code == 200, configured.text
+    return DriftInstallation(tmp_path, heroku, aws)
+
+
+def change_the_bot_by_hand(heroku):
+    changed = heroku.patch(
+        f"/apps/{DRIFT_BOT}/config-vars", {"LOG_LEVEL": "DEBUG", "BOT_TOKEN": HAND_SET_TOKEN}
+    )
+    assert changed.status_code == 200, changed.text
+
+
+BOT_DRIFT_ROWS = [
+    (DRIFT_BOT, "config_vars", "BOT_TOKEN: value differs (sensitive)"),
+    (DRIFT_BOT, "config_vars", "LOG_LEVEL: DEBUG -> INFO"),
+]
+
+
+def report_rows(report):
+    return sorted((row["app"], row["part"], row["what"]) for row in report["rows"])
+
+
+def test_drift_cron_line_reports_drift_and_skips_while_a_run_holds_the_lock(
+    drift_installation, heroku, drift_cron
+):
+    environment, jobs = drift_cron
+    (_, _, command) = jobs[0]
+    command = drift_installation.place(command)
+    writes = len(heroku.writes())
+
+    def run_cron_job():
+        """The job as cron runs it; its stdout is what cron would mail to MAILTO."""
+        env = {**drift_installation.login_environment(), **environment}
+        return subprocess.run(
+            [environment["SHELL"], "-c", command],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    # Clean: exit 0, both apps checked, nothing for cron to mail.
+    clean = run_cron_job()
+    log = drift_installation.log()
+    assert log.rstrip().endswith("drift: exit 0"), log[-3000:]
+    assert clean.stdout == "", clean.stdout
+    report = drift_installation.report()
+    assert sorted(report["hosts_checked"]) == [DRIFT_BOT, DRIFT_WEB]  # the vault was opened
+    assert report["drifted_apps"] == [] and report["rows"] == [] and report["failed_hosts"] == []
+    assert len(heroku.writes()) == writes
+
+    # Changed behind Ansible's back: exit 2 in the log and mailed, the change in drift.json.
+    change_the_bot_by_hand(heroku)
+    writes = len(heroku.writes())
+    drifted = run_cron_job()
+    log = drift_installation.log()
+    assert log.rstrip().endswith("drift: exit 2"), log[-3000:]
+    assert drifted.stdout == "drift: exit 2\n"
+    report = drift_installation.report()
+    assert report["drifted_apps"] == [DRIFT_BOT] and report["failed_hosts"] == []
+    assert report_rows(report) == BOT_DRIFT_ROWS
+    assert "LOG_LEVEL: DEBUG -> INFO" in (drift_installation.report_dir / "drift.txt").read_text()
+    assert len(heroku.writes()) == writes  # check mode: Heroku is only read
+    written = log + json.dumps(report) + (drift_installation.report_dir / "drift.txt").read_text()
+    assert BOT_TOKEN not in written and HAND_SET_TOKEN not in written
+    assert DRIFT_VAULT_PASSWORD not in written
+
+    # While another run holds the lock, the job does nothing and says so.
+    reported = (drift_installation.report_dir / "drift.json").read_text()
+    with open(drift_installation.drift_lock, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        skipped = run_cron_job()
+    assert drift_installation.log().rstrip().endswith("drift: exit 75")
+    assert skipped.stdout == "drift: exit 75\n"
+    assert (drift_installation.report_dir / "drift.json").read_text() == reported
+    assert len(heroku.writes()) == writes
+
+
+def test_drift_service_and_timer_settings():
+    service = unit_settings(DRIFT_SERVICE)
+    assert service[("Service", "Type")] == ["oneshot"]
+    assert service[("Service", "User")] == ["herokuops"]
+    assert service[("Service", "WorkingDirectory")] == [CHECKOUT]
+    assert service[("Service", "EnvironmentFile")] == [ENV_FILE]
+    # The report dir is the one systemd creates for the herokuops user.
+    (state_directory,) = service[("Service", "StateDirectory")]
+    assert f"/var/lib/{state_directory}" == DRIFT_REPORT_DIR
+    (exec_start,) = service[("Service", "ExecStart")]
+    words = shlex.split(exec_start)
+    assert words == [f"{CHECKOUT}/.venv/bin/ansible-playbook", *DRIFT_ARGS]
+    timer = unit_settings(DRIFT_TIMER)
+    assert timer[("Timer", "OnCalendar")] == ["*-*-* 06:47:00 UTC"]
+    assert timer[("Timer", "Persistent")] == ["true"]
+    assert timer[("Timer", "Unit")] == [DRIFT_SERVICE.name]
+    assert timer[("Install", "WantedBy")] == ["timers.target"]
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze here")
+def test_drift_units_pass_systemd_analyze_verify(tmp_path, drift_installation):
+    units = tmp_path / "units"
+    units.mkdir()
+    for unit in (DRIFT_SERVICE, DRIFT_TIMER):
+        (units / unit.name).write_text(drift_installation.place(unit.read_text()))
+    analyze = shutil.which("systemd-analyze")
+    verified = subprocess.run(
+        [analyze, "verify", str(units / DRIFT_SERVICE.name), str(units / DRIFT_TIMER.name)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    ours = [
+        line
+        for line in (verified.stdout + verified.stderr).splitlines()
+        if "herokuops-drift" in line or str(units) in line
+    ]
+    assert verified.returncode == 0 and ours == [], verified.stdout + verified.stderr
+
+    calendar = subprocess.run(
+        [analyze, "calendar", unit_settings(DRIFT_TIMER)[("Timer", "OnCalendar")][0]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert calendar.returncode == 0, calendar.stderr
+    assert "Normalized form: *-*-* 06:47:00 UTC" in calendar.stdout
+
+    if not Path(CHECKOUT).exists():
+        shipped = subprocess.run(
+            [analyze, "verify", str(DRIFT_SERVICE)], capture_output=True, text=True, check=False
+        )
+        assert shipped.returncode != 0 and "ansible-playbook" in shipped.stderr
+
+
+def test_drift_service_exec_start_fails_on_drift_and_writes_the_report(drift_installation, heroku):
+    """As systemd runs the service (see test_service_exec_start_runs_the_rotation)."""
+    change_the_bot_by_hand(heroku)
+    writes = len(heroku.writes())
+    service = unit_settings(DRIFT_SERVICE)
+    env = drift_installation.login_environment()
+    env_file = Path(drift_installation.place(service[("Service", "EnvironmentFile")][0]))
+    for line in env_file.read_text().splitlines():
+        key, _, value = line.partition("=")
+        env[key] = value
+    for assignment in shlex.split(drift_installation.place(service[("Service", "Environment")][0])):
+        key, _, value = assignment.partition("=")
+        env[key] = value
+    argv = shlex.split(drift_installation.place(service[("Service", "ExecStart")][0]))
+    workdir = drift_installation.place(service[("Service", "WorkingDirectory")][0])
+    completed = subprocess.run(
+        argv, cwd=workdir, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 2, output[-4000:]  # the unit fails: systemctl --failed
+    assert f"Drift on 1 app(s): {DRIFT_BOT}" in output
+    assert report_rows(drift_installation.report()) == BOT_DRIFT_ROWS
+    assert len(heroku.writes()) == writes
+    assert BOT_TOKEN not in output and HAND_SET_TOKEN not in output
