@@ -15,3 +15,15 @@ attributes:
     description: Returns the managed state before and after the change, secrets masked.
     support: full
 """
+
+    # Check and diff support of the modules that only read (the _info modules).
+    INFO = r"""
+attributes:
+  check_mode:
+    description: Reports what would change without writing anything (reads still happen).
+    support: full
+    details: The module never changes anything.
+  diff_mode:
+    description: Nothing changes, so there is no diff.
+    support: none
+"""

@@ -18,6 +18,7 @@ description:
     variable still holds them for later tasks.
 extends_documentation_fragment:
   - herokuops.platform.heroku
+  - herokuops.platform.attributes.info
 author:
   - herokuops maintainers (@herokuops)
 options:
@@ -40,14 +41,6 @@ options:
         secrets.
     type: bool
     default: false
-attributes:
-  check_mode:
-    description: Reports what would change without writing anything (reads still happen).
-    support: full
-    details: The module never changes anything.
-  diff_mode:
-    description: Nothing changes, so there is no diff.
-    support: none
 """
 
 EXAMPLES = r"""

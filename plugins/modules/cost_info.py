@@ -32,6 +32,7 @@ description:
     an app listed twice.
 extends_documentation_fragment:
   - herokuops.platform.heroku
+  - herokuops.platform.attributes.info
 author:
   - herokuops maintainers (@herokuops)
 options:
@@ -66,14 +67,6 @@ options:
             O(herokuops.platform.app#module:formation).
           - Omitted, the app keeps the formation it has.
         type: dict
-attributes:
-  check_mode:
-    description: Reports what would change without writing anything (reads still happen).
-    support: full
-    details: The module never changes anything.
-  diff_mode:
-    description: Nothing changes, so there is no diff.
-    support: none
 notes:
   - Reads only, all at once; one C(/dyno-sizes), one add-on and one formation list per app, one
     plan per distinct plan.

@@ -97,11 +97,10 @@ RESOLVE_PLAY = [
 ]
 
 
-def resolved(tmp_path, environment):
-    """{host: what it resolves to}, from a real ansible-playbook run over the inventory."""
+def resolve_with(tmp_path, environment, play):
+    """{host: msg of the play's first task}, from a real ansible-playbook run of `play` over
+    the environment's inventory."""
     playbook = tmp_path / "resolve.yml"
-    play = json.loads(json.dumps(RESOLVE_PLAY))
-    play[0]["vars"] = {"env_names": sorted(environment_values(environment))}
     playbook.write_text(yaml.safe_dump(play, sort_keys=False))
     run = run_playbook(
         tmp_path,
@@ -113,6 +112,13 @@ def resolved(tmp_path, environment):
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-2000:]
     task = run.report["plays"][0]["tasks"][0]
     return {host: result["msg"] for host, result in task["hosts"].items()}
+
+
+def resolved(tmp_path, environment):
+    """{host: what it resolves to}, from a real ansible-playbook run over the inventory."""
+    play = json.loads(json.dumps(RESOLVE_PLAY))
+    play[0]["vars"] = {"env_names": sorted(environment_values(environment))}
+    return resolve_with(tmp_path, environment, play)
 
 
 def addon_plans(addons):
@@ -231,17 +237,9 @@ def test_promote_finds_each_production_app_source_in_the_staging_inventory(tmp_p
             ],
         }
     ]
-    playbook = tmp_path / "promote-source.yml"
-    playbook.write_text(yaml.safe_dump(play, sort_keys=False))
-    run = run_playbook(
-        tmp_path,
-        None,
-        "http://127.0.0.1:9",
-        playbook=playbook,
-        inventory=str(ROOT / "inventories" / "production"),
-    )
-    assert run.rc == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    sources = {h: r["msg"].split() for h, r in run.report["plays"][0]["tasks"][0]["hosts"].items()}
+    sources = {
+        host: msg.split() for host, msg in resolve_with(tmp_path, "production", play).items()
+    }
     promoted = {host: found for host, found in sources.items() if len(found) == 2}
     assert sorted(promoted) == ["acme-web", "cashbot"]
     for host, (pipeline, source) in promoted.items():

@@ -290,50 +290,10 @@ def test_service_and_timer_settings():
     assert timer[("Install", "WantedBy")] == ["timers.target"]
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze here")
-def test_units_pass_systemd_analyze_verify(tmp_path, installation):
-    units = tmp_path / "units"
-    units.mkdir()
-    for unit in (SERVICE, TIMER):
-        (units / unit.name).write_text(installation.place(unit.read_text()))
-    analyze = shutil.which("systemd-analyze")
-    verified = subprocess.run(
-        [analyze, "verify", str(units / SERVICE.name), str(units / TIMER.name)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    # Lines about other units of this machine are not ours to judge.
-    ours = [
-        line
-        for line in (verified.stdout + verified.stderr).splitlines()
-        if "herokuops-rotate-secrets" in line or str(units) in line
-    ]
-    assert verified.returncode == 0 and ours == [], verified.stdout + verified.stderr
-
-    calendar = subprocess.run(
-        [analyze, "calendar", unit_settings(TIMER)[("Timer", "OnCalendar")][0]],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert calendar.returncode == 0, calendar.stderr
-    assert "Normalized form: *-*-* 03:17:00 UTC" in calendar.stdout
-
-    # Where nothing is installed yet, the unit as shipped is refused: verify checks ExecStart.
-    if not Path(CHECKOUT).exists():
-        shipped = subprocess.run(
-            [analyze, "verify", str(SERVICE)], capture_output=True, text=True, check=False
-        )
-        assert shipped.returncode != 0 and "ansible-playbook" in shipped.stderr
-
-
-def test_service_exec_start_runs_the_rotation(installation, heroku):
+def run_as_systemd(installation, unit):
     """What systemd does for the service: WorkingDirectory, EnvironmentFile, Environment, then
-    ExecStart (no shell)."""
-    service = unit_settings(SERVICE)
+    ExecStart (no shell), with the installation's paths in place of /opt and /etc."""
+    service = unit_settings(unit)
     env = installation.login_environment()
     env_file = Path(installation.place(service[("Service", "EnvironmentFile")][0]))
     for line in env_file.read_text().splitlines():
@@ -344,9 +304,13 @@ def test_service_exec_start_runs_the_rotation(installation, heroku):
         env[key] = value
     argv = shlex.split(installation.place(service[("Service", "ExecStart")][0]))
     workdir = installation.place(service[("Service", "WorkingDirectory")][0])
-    completed = subprocess.run(
+    return subprocess.run(
         argv, cwd=workdir, env=env, capture_output=True, text=True, timeout=300, check=False
     )
+
+
+def test_service_exec_start_runs_the_rotation(installation, heroku):
+    completed = run_as_systemd(installation, SERVICE)
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-2000:]
     assert "Summary of the secret rotation" in completed.stdout
     assert app_config(heroku) == {"SCHEDULED_TOKEN": "token-one-4c1d9e"}
@@ -688,62 +652,60 @@ def test_drift_service_and_timer_settings():
     assert timer[("Install", "WantedBy")] == ["timers.target"]
 
 
+# Each schedule's service and timer, the time its timer fires, and its installation fixture.
+SCHEDULES = {
+    "rotation": (SERVICE, TIMER, "03:17:00", "installation"),
+    "drift": (DRIFT_SERVICE, DRIFT_TIMER, "06:47:00", "drift_installation"),
+}
+
+
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze here")
-def test_drift_units_pass_systemd_analyze_verify(tmp_path, drift_installation):
+@pytest.mark.parametrize("schedule", sorted(SCHEDULES))
+def test_units_pass_systemd_analyze_verify(tmp_path, request, schedule):
+    service, timer, fires_at, installation_fixture = SCHEDULES[schedule]
+    installation = request.getfixturevalue(installation_fixture)
     units = tmp_path / "units"
     units.mkdir()
-    for unit in (DRIFT_SERVICE, DRIFT_TIMER):
-        (units / unit.name).write_text(drift_installation.place(unit.read_text()))
+    for unit in (service, timer):
+        (units / unit.name).write_text(installation.place(unit.read_text()))
     analyze = shutil.which("systemd-analyze")
     verified = subprocess.run(
-        [analyze, "verify", str(units / DRIFT_SERVICE.name), str(units / DRIFT_TIMER.name)],
+        [analyze, "verify", str(units / service.name), str(units / timer.name)],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+    # Lines about other units of this machine are not ours to judge.
     ours = [
         line
         for line in (verified.stdout + verified.stderr).splitlines()
-        if "herokuops-drift" in line or str(units) in line
+        if service.stem in line or str(units) in line
     ]
     assert verified.returncode == 0 and ours == [], verified.stdout + verified.stderr
 
     calendar = subprocess.run(
-        [analyze, "calendar", unit_settings(DRIFT_TIMER)[("Timer", "OnCalendar")][0]],
+        [analyze, "calendar", unit_settings(timer)[("Timer", "OnCalendar")][0]],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
     assert calendar.returncode == 0, calendar.stderr
-    assert "Normalized form: *-*-* 06:47:00 UTC" in calendar.stdout
+    assert f"Normalized form: *-*-* {fires_at} UTC" in calendar.stdout
 
+    # Where nothing is installed yet, the unit as shipped is refused: verify checks ExecStart.
     if not Path(CHECKOUT).exists():
         shipped = subprocess.run(
-            [analyze, "verify", str(DRIFT_SERVICE)], capture_output=True, text=True, check=False
+            [analyze, "verify", str(service)], capture_output=True, text=True, check=False
         )
         assert shipped.returncode != 0 and "ansible-playbook" in shipped.stderr
 
 
 def test_drift_service_exec_start_fails_on_drift_and_writes_the_report(drift_installation, heroku):
-    """As systemd runs the service (see test_service_exec_start_runs_the_rotation)."""
     change_the_bot_by_hand(heroku)
     writes = len(heroku.writes())
-    service = unit_settings(DRIFT_SERVICE)
-    env = drift_installation.login_environment()
-    env_file = Path(drift_installation.place(service[("Service", "EnvironmentFile")][0]))
-    for line in env_file.read_text().splitlines():
-        key, _, value = line.partition("=")
-        env[key] = value
-    for assignment in shlex.split(drift_installation.place(service[("Service", "Environment")][0])):
-        key, _, value = assignment.partition("=")
-        env[key] = value
-    argv = shlex.split(drift_installation.place(service[("Service", "ExecStart")][0]))
-    workdir = drift_installation.place(service[("Service", "WorkingDirectory")][0])
-    completed = subprocess.run(
-        argv, cwd=workdir, env=env, capture_output=True, text=True, timeout=300, check=False
-    )
+    completed = run_as_systemd(drift_installation, DRIFT_SERVICE)
     output = completed.stdout + completed.stderr
     assert completed.returncode == 2, output[-4000:]  # the unit fails: systemctl --failed
     assert f"Drift on 1 app(s): {DRIFT_BOT}" in output
